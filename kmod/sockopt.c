@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlso: socket options at level SOL_TLS, with kTLS's numbers, structs and
+ * errno conventions; every other level goes to TCP.
+ */
+#include <linux/sockptr.h>
+#include <linux/uaccess.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "cipher.h"
+#include "tlso.h"
+
+static int tlso_set_crypto(struct sock *sk, sockptr_t optval,
+			   unsigned int optlen, bool tx)
+{
+	struct tls_crypto_info info;
+	int err;
+
+	if (sockptr_is_null(optval) || optlen < sizeof(info))
+		return -EINVAL;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+
+	/* No direction has keys yet, so there is nothing to agree with. */
+	err = tlso_crypto_info_check(&info, optlen, NULL);
+	if (err)
+		return err;
+
+	/* The record layer is not built yet: valid keys are refused. */
+	return -EOPNOTSUPP;
+}
+
+static int tlso_set_tx_zc(struct tlso_ctx *ctx, sockptr_t optval,
+			  unsigned int optlen)
+{
+	unsigned int value;
+
+	if (sockptr_is_null(optval) || optlen != sizeof(value))
+		return -EINVAL;
+	if (copy_from_sockptr(&value, optval, sizeof(value)))
+		return -EFAULT;
+	if (value > 1)
+		return -EINVAL;
+	ctx->zerocopy_sendfile = value;
+	return 0;
+}
+
+int tlso_setsockopt(struct sock *sk, int level, int optname,
+		    sockptr_t optval, unsigned int optlen)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+	int err;
+
+	if (level != SOL_TLS)
+		return ctx->sk_proto->setsockopt(sk, level, optname, optval,
+						 optlen);
+
+	switch (optname) {
+	case TLS_TX:
+	case TLS_RX:
+		lock_sock(sk);
+		err = tlso_set_crypto(sk, optval, optlen, optname == TLS_TX);
+		release_sock(sk);
+		return err;
+	case TLS_TX_ZEROCOPY_RO:
+		lock_sock(sk);
+		err = tlso_set_tx_zc(ctx, optval, optlen);
+		release_sock(sk);
+		return err;
+	case TLS_RX_EXPECT_NO_PAD:
+		/* Meaningful only once TLS 1.3 receive keys are in place. */
+		return -EINVAL;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int tlso_get_crypto(struct sock *sk, char __user *optval,
+			   int __user *optlen, bool tx)
+{
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (!optval || len < (int)sizeof(struct tls_crypto_info))
+		return -EINVAL;
+	/* No keys installed in either direction. */
+	return -EBUSY;
+}
+
+static int tlso_get_tx_zc(struct tlso_ctx *ctx, char __user *optval,
+			  int __user *optlen)
+{
+	unsigned int value;
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len != sizeof(value))
+		return -EINVAL;
+	value = ctx->zerocopy_sendfile;
+	if (copy_to_user(optval, &value, sizeof(value)))
+		return -EFAULT;
+	return 0;
+}
+
+int tlso_getsockopt(struct sock *sk, int level, int optname,
+		    char __user *optval, int __user *optlen)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+	int err;
+
+	if (level != SOL_TLS)
+		return ctx->sk_proto->getsockopt(sk, level, optname, optval,
+						 optlen);
+
+	lock_sock(sk);
+	switch (optname) {
+	case TLS_TX:
+	case TLS_RX:
+		err = tlso_get_crypto(sk, optval, optlen, optname == TLS_TX);
+		break;
+	case TLS_TX_ZEROCOPY_RO:
+		err = tlso_get_tx_zc(ctx, optval, optlen);
+		break;
+	case TLS_RX_EXPECT_NO_PAD:
+		err = -EINVAL;
+		break;
+	default:
+		err = -ENOPROTOOPT;
+		break;
+	}
+	release_sock(sk);
+	return err;
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlso: /proc/net/tlso_stat, per network namespace, in the style of
+ * /proc/net/tls_stat.
+ */
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "tlso.h"
+#include <uapi/linux/tlso.h>
+
+struct tlso_mib {
+	long mibs[TLSO_MIB_MAX];
+};
+
+struct tlso_net {
+	struct tlso_mib __percpu *mib;
+};
+
+static unsigned int tlso_net_id __read_mostly;
+
+static const char * const tlso_mib_names[TLSO_MIB_MAX] = {
+	[TLSO_MIB_CURR_ATTACHED] = TLSO_STAT_CURR_ATTACHED,
+	[TLSO_MIB_ATTACHED] = TLSO_STAT_ATTACHED,
+};
+
+/* Per-CPU so that the data path never bounces a shared cache line. */
+void tlso_stat_add(const struct net *net, enum tlso_mib_field field, long n)
+{
+	struct tlso_net *tn = net_generic(net, tlso_net_id);
+
+	this_cpu_add(tn->mib->mibs[field], n);
+}
+
+static int tlso_stat_show(struct seq_file *seq, void *v)
+{
+	struct tlso_net *tn = net_generic(seq_file_single_net(seq),
+					  tlso_net_id);
+	int cpu, i;
+
+	for (i = 0; i < TLSO_MIB_MAX; i++) {
+		long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += per_cpu_ptr(tn->mib, cpu)->mibs[i];
+		seq_printf(seq, "%-32s\t%ld\n", tlso_mib_names[i], sum);
+	}
+	return 0;
+}
+
+static int __net_init tlso_net_init(struct net *net)
+{
+	struct tlso_net *tn = net_generic(net, tlso_net_id);
+
+	tn->mib = alloc_percpu(struct tlso_mib);
+	if (!tn->mib)
+		return -ENOMEM;
+
+	if (!proc_create_net_single("tlso_stat", 0444, net->proc_net,
+				    tlso_stat_show, NULL)) {
+		free_percpu(tn->mib);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void __net_exit tlso_net_exit(struct net *net)
+{
+	struct tlso_net *tn = net_generic(net, tlso_net_id);
+
+	remove_proc_entry("tlso_stat", net->proc_net);
+	free_percpu(tn->mib);
+}
+
+static struct pernet_operations tlso_net_ops = {
+	.init = tlso_net_init,
+	.exit = tlso_net_exit,
+	.id = &tlso_net_id,
+	.size = sizeof(struct tlso_net),
+};
+
+int tlso_stat_init(void)
+{
+	return register_pernet_subsys(&tlso_net_ops);
+}
+
+void tlso_stat_exit(void)
+{
+	unregister_pernet_subsys(&tlso_net_ops);
+}
