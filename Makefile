@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tlso: TLS offload for Linux.
+#
+#   make            build kmod/tlso.ko and the userspace tools
+#   make check      every test: host unit tests, then the in-VM suite on
+#                   each supported kernel (KVER=... for one)
+#   make demo       the demo, in a VM
+#   make clean      remove everything the build made
+#
+#   KVER=6.1.0-56-amd64 or KDIR=/path/to/build   kernel to build against
+#   V=1                                          show the commands
+#
+# check and demo install missing Debian packages first (scripts/deps).
+
+# The kernel: KDIR, else KVER, else the running kernel when it has a build
+# directory, else the newest installed Debian kernel with headers and image.
+KVER_ARG := $(KVER)
+ifeq ($(KDIR),)
+ifeq ($(KVER),)
+ifneq ($(wildcard /lib/modules/$(shell uname -r)/build),)
+KVER := $(shell uname -r)
+else
+KVER := $(shell scripts/kernels --newest 2>/dev/null)
+endif
+endif
+KDIR := /lib/modules/$(KVER)/build
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+msg = $(if $(Q),@printf '  %-7s %s\n' $(1) $(2);)
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ikmod/include/uapi
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Debian's 6.1 headers ship no vmlinux, so BTF for the module cannot be
+# generated; say so once here rather than on every build.
+KBUILD_OPTS := $(if $(wildcard $(KDIR)/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=)
+
+PROGS := userspace/tlsoctl
+LIB := userspace/libtlso.a
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(wildcard tests/unit/*.c))
+VM_TESTS := $(patsubst tests/vm/%.c,build/tests/vm/%,$(wildcard tests/vm/*.c))
+TEST_HDRS := $(wildcard tests/lib/*.h) kmod/include/uapi/linux/tlso.h
+
+.PHONY: all module userspace tests check demo clean help FORCE
+
+all: module userspace
+
+help:
+	@sed -n '3,16s/^# \{0,1\}//p' Makefile
+
+module: FORCE
+	@test -d "$(KDIR)" || { echo "no kernel build directory '$(KDIR)': run scripts/deps, or give KVER= or KDIR="; exit 1; }
+	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) $(KBUILD_OPTS) modules
+
+userspace: $(PROGS) $(LIB)
+
+userspace/libtlso.o: userspace/libtlso.c userspace/libtlso.h kmod/include/uapi/linux/tlso.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -c -o $@ $<
+
+$(LIB): userspace/libtlso.o
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+userspace/tlsoctl: userspace/tlsoctl.c $(LIB) userspace/libtlso.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(LIB)
+
+# Host unit tests: sanitizers on, kernel-shared sources compiled as is.
+build/tests/unit/%: tests/unit/%.c kmod/cipher.c kmod/cipher.h $(TEST_HDRS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Ikmod -o $@ $< \
+		$(if $(filter cipher_test,$*),kmod/cipher.c)
+
+# In-VM tests run on the host's libraries inside the guest.
+build/tests/vm/%: tests/vm/%.c $(TEST_HDRS) $(LIB)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< $(LIB)
+
+tests: $(UNIT_TESTS) $(VM_TESTS) $(PROGS)
+
+# Module builds for the suite, one per kernel, each in its own tree of
+# links under build/KVER so that both kernels' objects can coexist.
+build/modules/%: FORCE
+	@test -d /lib/modules/$*/build || { echo "no headers for $*"; exit 1; }
+	@rm -rf $@ && mkdir -p $@/kmod $@/tests/kmod
+	@ln -s $(CURDIR)/Kbuild $@/Kbuild
+	@ln -s $(CURDIR)/kmod/Kbuild $(CURDIR)/kmod/include $(wildcard $(CURDIR)/kmod/*.[ch]) $@/kmod/
+	@ln -s $(CURDIR)/tests/kmod/Kbuild $(wildcard $(CURDIR)/tests/kmod/*.c) $@/tests/kmod/
+	$(call msg,KBUILD,$*)
+	$(Q)$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$@ TLSO_TEST_MODULES=m \
+		$(if $(wildcard /lib/modules/$*/build/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=) \
+		$(if $(Q),-s) modules
+
+check:
+	@scripts/deps
+	@$(MAKE) --no-print-directory tests
+	@tests/check $(KVER_ARG)
+
+demo:
+	@scripts/deps
+	@$(MAKE) --no-print-directory all
+	@scripts/vm-run --kernel $(KVER) -- scripts/demo
+
+clean:
+	$(Q)if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) TLSO_TEST_MODULES=m clean; fi
+	$(Q)rm -rf build $(PROGS) $(LIB) userspace/*.o
+	$(Q)find kmod tests -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' -o -name 'modules.order' | xargs rm -f
+	$(Q)rm -f Module.symvers modules.order .module-common.o

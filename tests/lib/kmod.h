@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test helpers: loading and unloading kernel modules, reading the files
+ * they publish.  Used only inside the test VM.
+ */
+#ifndef TLSO_TEST_KMOD_H
+#define TLSO_TEST_KMOD_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The tlso.ko under test, from the suite's environment. */
+static inline const char *kmod_tlso_path(void)
+{
+	const char *p = getenv("TLSO_KO");
+
+	return p && *p ? p : "kmod/tlso.ko";
+}
+
+static inline bool kmod_loaded(const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return stat(path, &st) == 0;
+}
+
+/* finit_module(2): 0, or -errno. */
+static inline int kmod_load(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params ? params : "", 0) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* delete_module(2) without waiting: 0, or -errno (EWOULDBLOCK in use). */
+static inline int kmod_unload(const char *name)
+{
+	if (syscall(SYS_delete_module, name, O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Unload, retrying while the module is in use for up to ms milliseconds:
+ * closed sockets let go of the module only when TCP destroys them, a
+ * moment after close() on loopback.
+ */
+static inline int kmod_unload_wait(const char *name, int ms)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int err;
+
+	for (;;) {
+		err = kmod_unload(name);
+		if (err != -EWOULDBLOCK || ms <= 0)
+			return err;
+		nanosleep(&ts, NULL);
+		ms -= 20;
+	}
+}
+
+/* Read a small text file into buf; -1 on error. */
+static inline int kmod_read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+/* Whether name is one of the whitespace-separated words of the file. */
+static inline bool kmod_file_has_word(const char *path, const char *name)
+{
+	char buf[4096], *tok, *save;
+
+	if (kmod_read_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	for (tok = strtok_r(buf, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		if (!strcmp(tok, name))
+			return true;
+	return false;
+}
+
+static inline bool kmod_ulp_available(const char *name)
+{
+	return kmod_file_has_word("/proc/sys/net/ipv4/tcp_available_ulp",
+				  name);
+}
+
+/* A counter of /proc/net/tlso_stat (of this task's netns), or -1. */
+static inline long kmod_tlso_stat(const char *field)
+{
+	char buf[4096], *line, *save;
+	size_t n = strlen(field);
+
+	if (kmod_read_file("/proc/self/net/tlso_stat", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, field, n) && (line[n] == ' ' ||
+						 line[n] == '\t'))
+			return strtol(line + n, NULL, 10);
+	return -1;
+}
+
+/* The in-tree kTLS module, through modprobe as a user would load it. */
+static inline int kmod_modprobe(const char *name)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "modprobe -q %s 2>/dev/null", name);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Whether the kernel log holds text (dmesg, as an admin would look). */
+static inline bool kmod_dmesg_has(const char *text)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "dmesg | grep -qF -- '%s'", text);
+	return system(cmd) == 0;
+}
+
+#endif /* TLSO_TEST_KMOD_H */

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test helpers: TCP sockets over loopback.
+ */
+#ifndef TLSO_TEST_SOCK_H
+#define TLSO_TEST_SOCK_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+/* A loopback address of the family and port 0, ready to bind. */
+static inline socklen_t sock_loopback(int family, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		return sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*a);
+	}
+}
+
+/* A listening socket on loopback; its address is left in *ss. */
+static inline int sock_listen(int family, struct sockaddr_storage *ss,
+			      socklen_t *len)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	*len = sock_loopback(family, ss);
+	if (bind(fd, (struct sockaddr *)ss, *len) < 0 ||
+	    listen(fd, 16) < 0 ||
+	    getsockname(fd, (struct sockaddr *)ss, len) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A connected pair: *cli from connect(), *srv from accept().  Returns 0,
+ * or -1 with errno set and nothing left open.
+ */
+static inline int sock_pair(int family, int *cli, int *srv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int lfd, c, s, e;
+
+	lfd = sock_listen(family, &ss, &len);
+	if (lfd < 0)
+		return -1;
+	c = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&ss, len) < 0)
+		goto err;
+	s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (s < 0)
+		goto err;
+	close(lfd);
+	*cli = c;
+	*srv = s;
+	return 0;
+err:
+	e = errno;
+	if (c >= 0)
+		close(c);
+	close(lfd);
+	errno = e;
+	return -1;
+}
+
+static inline int sock_attach(int fd, const char *ulp)
+{
+	return setsockopt(fd, SOL_TCP, TCP_ULP, ulp, strlen(ulp));
+}
+
+/* Name of the ULP attached to fd, "" if none; -1 on error. */
+static inline int sock_ulp(int fd, char *buf, socklen_t size)
+{
+	socklen_t len = size;
+
+	memset(buf, 0, size);
+	if (getsockopt(fd, SOL_TCP, TCP_ULP, buf, &len) < 0)
+		return -1;
+	buf[size - 1] = 0;
+	return 0;
+}
+
+/* Write all of buf, or fail. */
+static inline int sock_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Read exactly len bytes, or fail (-1, errno 0 at end of stream). */
+static inline int sock_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = recv(fd, p, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = 0;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+#endif /* TLSO_TEST_SOCK_H */
