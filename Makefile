@@ -57,8 +57,15 @@ all: module userspace
 help:
 	@sed -n '3,16s/^# \{0,1\}//p' Makefile
 
+# kbuild does not notice a change of kernel between two builds in one
+# tree: remember the last one, and start clean when it changes.
 module: FORCE
 	@test -d "$(KDIR)" || { echo "no kernel build directory '$(KDIR)': run scripts/deps, or give KVER= or KDIR="; exit 1; }
+	@if [ -f kmod/.kdir ] && [ "$$(cat kmod/.kdir)" != "$(KDIR)" ]; then \
+		$(MAKE) --no-print-directory -C "$$(cat kmod/.kdir)" M=$(CURDIR) clean >/dev/null 2>&1 || true; \
+		rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c; \
+	fi
+	@echo "$(KDIR)" >kmod/.kdir
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) $(KBUILD_OPTS) modules
 
 userspace: $(PROGS) $(LIB)
@@ -117,4 +124,4 @@ clean:
 	$(Q)if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) TLSO_TEST_MODULES=m clean; fi
 	$(Q)rm -rf build $(PROGS) $(LIB) userspace/*.o
 	$(Q)find kmod tests -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' -o -name 'modules.order' | xargs rm -f
-	$(Q)rm -f Module.symvers modules.order .module-common.o
+	$(Q)rm -f Module.symvers modules.order .module-common.o kmod/.kdir
