@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * harness.h - single-header test harness for tlso userspace tests.
  *
@@ -61,8 +62,9 @@
 
 #define TH_FN static __attribute__((unused))
 #define TH_UNUSED __attribute__((unused))
-#define TH_NORETURN __attribute__((noreturn))
 #define TH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+typedef void (*th_hook_fn)(void *self, const void *variant);
 
 struct th_variant {
 	const char *variant_name;
@@ -72,17 +74,15 @@ struct th_variant {
 };
 
 struct th_fixture {
-	void (*setup)(void *self, const void *variant);
-	void (*teardown)(void *self, const void *variant);
+	th_hook_fn setup, teardown;
 	struct th_variant *variants;
 };
 
 struct th_test {
-	const char *fixture_name;
-	const char *test_name;
+	const char *fixture_name, *test_name;
 	struct th_fixture *fixture;
 	size_t self_size;
-	void (*body)(void *self, const void *variant);
+	th_hook_fn body;
 	double timeout;
 	int order;
 	struct th_test *next;
@@ -90,7 +90,7 @@ struct th_test {
 
 struct th_case {
 	struct th_test *test;
-	struct th_variant *variant;
+	const struct th_variant *variant;
 	char *name;
 	int selected;
 };
@@ -98,12 +98,8 @@ struct th_case {
 /* Lives in a shared mapping so that the parent, and failures from processes
  * the test forks, all see the same verdict. */
 struct th_result {
-	int nfail;
-	int skipped;
-	int done;
-	int exit_code;
-	char reason[384];
-	char skip_reason[256];
+	int nfail, skipped, done, exit_code;
+	char reason[384], skip_reason[256];
 };
 
 enum { TH_PASS, TH_FAIL, TH_SKIP };
@@ -114,15 +110,14 @@ static int th_nexcludes;
 static const char *th_prog = "test";
 static struct th_result *th_res;
 static sigset_t th_orig_mask;
-static const int th_fatal_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+static const int th_fatal_sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 static struct sigaction th_orig_act[3];
 static volatile sig_atomic_t th_cur_child;
 
-/* Child-side state; kept global because it must survive siglongjmp. */
+/* Child-side state; global because it must survive siglongjmp. */
 static struct {
 	pid_t pid;
-	int armed;
-	int setup_done;
+	int armed, setup_done;
 	struct th_case *c;
 	void *self;
 	const void *variant;
@@ -153,7 +148,7 @@ TH_FN void th_add_variant(struct th_fixture *f, struct th_variant *v)
 
 TH_FN void th_exclude(const char *pattern)
 {
-	if (th_nexcludes < (int)(sizeof(th_excludes) / sizeof(th_excludes[0])))
+	if (th_nexcludes < 16)
 		th_excludes[th_nexcludes++] = pattern;
 }
 
@@ -162,99 +157,88 @@ TH_FN const char *th_test_name(void)
 	return th_ctx.c ? th_ctx.c->name : NULL;
 }
 
-/* ---- registration macros ---- */
+/* ---- registration ---- */
+
+#define _TH_REGISTER(id, fxname, tname, fx, size, wrap, secs)		\
+	static struct th_test _th_t_##id = {				\
+		.fixture_name = fxname, .test_name = tname, .fixture = fx, \
+		.self_size = size, .body = wrap, .timeout = (secs),	\
+		.order = __COUNTER__,					\
+	};								\
+	static void __attribute__((constructor)) _th_r_##id(void)	\
+	{								\
+		th_register(&_th_t_##id);				\
+	}
 
 #define TEST(name) TEST_TIMEOUT(name, TH_DEFAULT_TIMEOUT)
+#define TEST_TIMEOUT(name, secs)					\
+	static void _th_b_##name(void);					\
+	static void _th_w_##name(void *s TH_UNUSED, const void *v TH_UNUSED) \
+	{								\
+		_th_b_##name();						\
+	}								\
+	_TH_REGISTER(name, NULL, #name, NULL, 0, _th_w_##name, secs)	\
+	static void _th_b_##name(void)
 
-#define TEST_TIMEOUT(name, secs)						\
-	static void _th_tb_##name(void);					\
-	static void _th_tw_##name(void *self TH_UNUSED,			\
-				  const void *variant TH_UNUSED)		\
-	{									\
-		_th_tb_##name();						\
-	}									\
-	static struct th_test _th_t_##name = {					\
-		.test_name = #name, .body = _th_tw_##name, .timeout = (secs),	\
-		.order = __COUNTER__,						\
-	};									\
-	static void __attribute__((constructor)) _th_tr_##name(void)		\
-	{									\
-		th_register(&_th_t_##name);					\
-	}									\
-	static void _th_tb_##name(void)
-
-#define FIXTURE(fname)								\
-	struct _th_variant_##fname;						\
-	static struct th_fixture _th_fx_##fname TH_UNUSED;			\
+#define FIXTURE(fname)							\
+	struct _th_variant_##fname;					\
+	static struct th_fixture _th_fx_##fname TH_UNUSED;		\
 	struct _th_data_##fname
 
 #define FIXTURE_VARIANT(fname) struct _th_variant_##fname
 
-#define FIXTURE_VARIANT_ADD(fname, vname)					\
-	static const struct _th_variant_##fname _th_vd_##fname##__##vname;	\
-	static struct th_variant _th_v_##fname##__##vname = {			\
-		.variant_name = #vname, .data = &_th_vd_##fname##__##vname,	\
-		.order = __COUNTER__,						\
-	};									\
-	static void __attribute__((constructor))				\
-	_th_vr_##fname##__##vname(void)						\
-	{									\
-		th_add_variant(&_th_fx_##fname, &_th_v_##fname##__##vname);	\
-	}									\
+#define FIXTURE_VARIANT_ADD(fname, vname)				\
+	static const struct _th_variant_##fname _th_vd_##fname##__##vname; \
+	static struct th_variant _th_v_##fname##__##vname = {		\
+		.variant_name = #vname, .data = &_th_vd_##fname##__##vname, \
+		.order = __COUNTER__,					\
+	};								\
+	static void __attribute__((constructor)) _th_vr_##fname##__##vname(void) \
+	{								\
+		th_add_variant(&_th_fx_##fname, &_th_v_##fname##__##vname); \
+	}								\
 	static const struct _th_variant_##fname _th_vd_##fname##__##vname =
 
-/* Typed hook plus a void * trampoline, so that nothing is ever called
- * through a function pointer of the wrong type. */
-#define _TH_HOOK(fname, kind)							\
-	static void _th_##kind##_##fname(struct _th_data_##fname *self,	\
-			const struct _th_variant_##fname *variant);		\
-	static void _th_##kind##w_##fname(void *self, const void *variant)	\
-	{									\
-		_th_##kind##_##fname(self, variant);				\
-	}									\
-	static void __attribute__((constructor)) _th_##kind##r_##fname(void)	\
-	{									\
-		_th_fx_##fname.kind = _th_##kind##w_##fname;			\
-	}									\
-	static void _th_##kind##_##fname(					\
-			struct _th_data_##fname *self TH_UNUSED,		\
-			const struct _th_variant_##fname *variant TH_UNUSED)
+/* A typed function plus a void * trampoline, so that nothing is ever
+ * called through a function pointer of the wrong type. */
+#define _TH_TYPED(fname, id)						\
+	static void id(struct _th_data_##fname *self,			\
+		       const struct _th_variant_##fname *variant);	\
+	static void id##_w(void *self, const void *variant)		\
+	{								\
+		id(self, variant);					\
+	}
+
+#define _TH_TYPED_BODY(fname, id)					\
+	static void id(struct _th_data_##fname *self TH_UNUSED,		\
+		       const struct _th_variant_##fname *variant TH_UNUSED)
+
+#define _TH_HOOK(fname, kind)						\
+	_TH_TYPED(fname, _th_##kind##_##fname)				\
+	static void __attribute__((constructor)) _th_##kind##_r_##fname(void) \
+	{								\
+		_th_fx_##fname.kind = _th_##kind##_##fname##_w;		\
+	}								\
+	_TH_TYPED_BODY(fname, _th_##kind##_##fname)
 
 #define FIXTURE_SETUP(fname) _TH_HOOK(fname, setup)
 #define FIXTURE_TEARDOWN(fname) _TH_HOOK(fname, teardown)
 
 #define TEST_F(fname, tname) TEST_F_TIMEOUT(fname, tname, TH_DEFAULT_TIMEOUT)
+#define TEST_F_TIMEOUT(fname, tname, secs)				\
+	_TH_TYPED(fname, _th_f_##fname##__##tname)			\
+	_TH_REGISTER(fname##__##tname, #fname, #tname, &_th_fx_##fname,	\
+		     sizeof(struct _th_data_##fname),			\
+		     _th_f_##fname##__##tname##_w, secs)		\
+	_TH_TYPED_BODY(fname, _th_f_##fname##__##tname)
 
-#define TEST_F_TIMEOUT(fname, tname, secs)					\
-	static void _th_fb_##fname##__##tname(struct _th_data_##fname *self,	\
-			const struct _th_variant_##fname *variant);		\
-	static void _th_fw_##fname##__##tname(void *self, const void *variant)	\
-	{									\
-		_th_fb_##fname##__##tname(self, variant);			\
-	}									\
-	static struct th_test _th_f_##fname##__##tname = {			\
-		.fixture_name = #fname, .test_name = #tname,			\
-		.fixture = &_th_fx_##fname,					\
-		.self_size = sizeof(struct _th_data_##fname),			\
-		.body = _th_fw_##fname##__##tname, .timeout = (secs),		\
-		.order = __COUNTER__,						\
-	};									\
-	static void __attribute__((constructor))				\
-	_th_fr_##fname##__##tname(void)						\
-	{									\
-		th_register(&_th_f_##fname##__##tname);			\
-	}									\
-	static void _th_fb_##fname##__##tname(					\
-			struct _th_data_##fname *self TH_UNUSED,		\
-			const struct _th_variant_##fname *variant TH_UNUSED)
-
-#define TEST_HARNESS_MAIN							\
-	int main(int argc, char **argv)						\
-	{									\
-		return th_main(argc, argv);					\
+#define TEST_HARNESS_MAIN						\
+	int main(int argc, char **argv)					\
+	{								\
+		return th_main(argc, argv);				\
 	}
 
-/* ---- failure reporting ---- */
+/* ---- reporting ---- */
 
 TH_FN const char *th_base(const char *path)
 {
@@ -263,36 +247,28 @@ TH_FN const char *th_base(const char *path)
 	return s ? s + 1 : path;
 }
 
-TH_FN void th_vlog(const char *fmt, va_list ap)
+TH_FN TH_PRINTF(1, 2) void th_log(const char *fmt, ...)
 {
 	char buf[4096], *line, *nl;
+	va_list ap;
 
+	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	for (line = buf; ; line = nl + 1) {
+	va_end(ap);
+	for (line = buf; line; line = nl && nl[1] ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
 		printf("# %s\n", line);
-		if (!nl || !nl[1])
-			break;
 	}
 	fflush(stdout);
 }
 
-TH_FN TH_PRINTF(1, 2) void th_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	th_vlog(fmt, ap);
-	va_end(ap);
-}
-
 #define TH_LOG(fmt, ...) th_log(fmt, ##__VA_ARGS__)
 
-/* Leave the current phase: back to th_child() in the test process proper,
- * otherwise (helper process, other thread, outside any test) exit. */
-TH_FN TH_NORETURN void th_bail(void)
+/* Leave the current phase: back to th_child() in the test process proper;
+ * a helper process, another thread or code outside any test just exits. */
+TH_FN __attribute__((noreturn)) void th_bail(void)
 {
 	if (th_ctx.armed && getpid() == th_ctx.pid &&
 	    syscall(SYS_gettid) == th_ctx.pid)
@@ -302,7 +278,7 @@ TH_FN TH_NORETURN void th_bail(void)
 	_exit(TH_FAIL);
 }
 
-/* Prints the headline and records the first failure as the case's reason;
+/* Prints the headline and keeps the first failure as the case's reason;
  * the caller adds detail lines, then _TH_END() decides whether to go on. */
 TH_FN TH_PRINTF(3, 4) void th_fail(const char *file, int line,
 				   const char *fmt, ...)
@@ -320,13 +296,13 @@ TH_FN TH_PRINTF(3, 4) void th_fail(const char *file, int line,
 }
 
 /* Outside a test there is nobody to report to, so even EXPECT bails. */
-#define _TH_END(fatal) do {							\
-	fflush(stdout);								\
-	if ((fatal) || !th_ctx.pid)						\
-		th_bail();							\
+#define _TH_END(fatal) do {						\
+	fflush(stdout);							\
+	if ((fatal) || !th_ctx.pid)					\
+		th_bail();						\
 } while (0)
 
-TH_FN TH_NORETURN TH_PRINTF(1, 2) void th_skip(const char *fmt, ...)
+TH_FN __attribute__((noreturn)) TH_PRINTF(1, 2) void th_skip(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -339,9 +315,10 @@ TH_FN TH_NORETURN TH_PRINTF(1, 2) void th_skip(const char *fmt, ...)
 
 #define SKIP(fmt, ...) th_skip(fmt, ##__VA_ARGS__)
 
-/* ---- value comparison ---- */
+/* ---- checks ---- */
 
-enum { TH_K_S, TH_K_U, TH_K_P, TH_K_F };
+enum { TH_K_S, TH_K_U, TH_K_P, TH_K_F };	/* signed, unsigned, pointer, float */
+enum { TH_EQ, TH_NE, TH_LT, TH_LE, TH_GT, TH_GE };
 
 struct th_val {
 	int kind;
@@ -352,170 +329,135 @@ struct th_val {
 	};
 };
 
-static inline struct th_val th_val_s(long long v)
-{
-	return (struct th_val){ .kind = TH_K_S, .s = v };
-}
-
-static inline struct th_val th_val_u(unsigned long long v)
-{
-	return (struct th_val){ .kind = TH_K_U, .u = v };
-}
-
-static inline struct th_val th_val_p(const volatile void *v)
-{
-	return (struct th_val){ .kind = TH_K_P, .u = (uintptr_t)v };
-}
-
-static inline struct th_val th_val_f(double v)
-{
-	return (struct th_val){ .kind = TH_K_F, .f = v };
-}
+#define _TH_VAL_CTOR(k, type, member, conv)				\
+	static inline struct th_val th_val_##k(type v)			\
+	{								\
+		return (struct th_val){ .kind = TH_K_##k, .member = conv v }; \
+	}
+_TH_VAL_CTOR(S, long long, s, )
+_TH_VAL_CTOR(U, unsigned long long, u, )
+_TH_VAL_CTOR(P, const volatile void *, u, (uintptr_t))
+_TH_VAL_CTOR(F, double, f, )
 
 /* The unevaluated "1 ? x : x" applies integer promotions and decays arrays,
  * so the type list stays short and bit-fields work. Only the selected
  * converter is applied to x, so no cross-type casts are ever compiled. */
-#define _TH_VAL(x) _Generic(1 ? (x) : (x),						\
-	int: th_val_s, long: th_val_s, long long: th_val_s,			\
-	unsigned int: th_val_u, unsigned long: th_val_u,			\
-	unsigned long long: th_val_u,						\
-	float: th_val_f, double: th_val_f,		\
-	default: th_val_p)(x)
+#define _TH_VAL(x) _Generic(1 ? (x) : (x),				\
+	int: th_val_S, long: th_val_S, long long: th_val_S,		\
+	unsigned int: th_val_U, unsigned long: th_val_U,		\
+	unsigned long long: th_val_U, float: th_val_F, double: th_val_F, \
+	default: th_val_P)(x)
 
-enum { TH_EQ, TH_NE, TH_LT, TH_LE, TH_GT, TH_GE };
-
-static inline double th_as_d(struct th_val v)
+TH_FN double th_as_double(struct th_val v)
 {
-	return v.kind == TH_K_F ? v.f : v.kind == TH_K_S ? (double)v.s :
-				  (double)v.u;
+	return v.kind == TH_K_F ? v.f : v.kind == TH_K_S ? (double)v.s : (double)v.u;
 }
 
 TH_FN int th_check(int op, struct th_val a, struct th_val b)
 {
-	int c;
+	int lt, eq, gt;
 
 	if (a.kind == TH_K_F || b.kind == TH_K_F) {
-		double x = th_as_d(a), y = th_as_d(b);
+		double x = th_as_double(a), y = th_as_double(b);
 
-		/* Spelled out so that NaN fails everything but NE. */
-		switch (op) {
-		case TH_EQ: return x == y;
-		case TH_NE: return x != y;
-		case TH_LT: return x < y;
-		case TH_LE: return x <= y;
-		case TH_GT: return x > y;
-		default: return x >= y;
-		}
+		/* NaN leaves all three false, so only NE can pass. */
+		lt = x < y, eq = x == y, gt = x > y;
+	} else {
+		int c;
+
+		/* A negative signed value is below every unsigned one. */
+		if (a.kind == TH_K_S && b.kind == TH_K_S)
+			c = (a.s > b.s) - (a.s < b.s);
+		else if (a.kind == TH_K_S && a.s < 0)
+			c = -1;
+		else if (b.kind == TH_K_S && b.s < 0)
+			c = 1;
+		else
+			c = (a.u > b.u) - (a.u < b.u);
+		lt = c < 0, eq = c == 0, gt = c > 0;
 	}
-	if (a.kind == TH_K_S && b.kind == TH_K_S)
-		c = (a.s > b.s) - (a.s < b.s);
-	else if (a.kind == TH_K_S && a.s < 0)
-		c = -1;
-	else if (b.kind == TH_K_S && b.s < 0)
-		c = 1;
-	else
-		c = (a.u > b.u) - (a.u < b.u);
 	switch (op) {
-	case TH_EQ: return c == 0;
-	case TH_NE: return c != 0;
-	case TH_LT: return c < 0;
-	case TH_LE: return c <= 0;
-	case TH_GT: return c > 0;
-	default: return c >= 0;
+	case TH_EQ: return eq;
+	case TH_NE: return !eq;
+	case TH_LT: return lt;
+	case TH_LE: return lt || eq;
+	case TH_GT: return gt;
+	default: return gt || eq;
 	}
 }
 
-TH_FN void th_fmt_val(char *buf, size_t n, struct th_val v)
+TH_FN void th_print_val(const char *expr, struct th_val v)
 {
 	switch (v.kind) {
-	case TH_K_S: snprintf(buf, n, "%lld", v.s); break;
-	case TH_K_U: snprintf(buf, n, "%llu (0x%llx)", v.u, v.u); break;
-	case TH_K_P: snprintf(buf, n, "%p", (void *)(uintptr_t)v.u); break;
-	default: snprintf(buf, n, "%g", v.f); break;
+	case TH_K_S: printf("#   %s = %lld\n", expr, v.s); break;
+	case TH_K_U: printf("#   %s = %llu (0x%llx)\n", expr, v.u, v.u); break;
+	case TH_K_P: printf("#   %s = %p\n", expr, (void *)(uintptr_t)v.u); break;
+	default: printf("#   %s = %g\n", expr, v.f); break;
 	}
 }
 
-TH_FN void th_fail_cmp(const char *file, int line, const char *mac,
-		       const char *ea, const char *eb, struct th_val a,
-		       struct th_val b)
-{
-	char sa[64], sb[64];
-
-	th_fmt_val(sa, sizeof(sa), a);
-	th_fmt_val(sb, sizeof(sb), b);
-	th_fail(file, line, "%s(%s, %s)", mac, ea, eb);
-	printf("#   %s = %s\n#   %s = %s\n", ea, sa, eb, sb);
-}
-
-#define _TH_CMP(fatal, mac, op, a, b, sa, sb) do {					\
-	struct th_val _th_a = _TH_VAL(a), _th_b = _TH_VAL(b);			\
-	if (!th_check(op, _th_a, _th_b)) {					\
-		th_fail_cmp(__FILE__, __LINE__, mac, sa, sb, _th_a, _th_b);	\
-		_TH_END(fatal);							\
-	}									\
+#define _TH_CMP(fatal, mac, op, a, b, sa, sb) do {			\
+	struct th_val _th_a = _TH_VAL(a), _th_b = _TH_VAL(b);		\
+	if (!th_check(op, _th_a, _th_b)) {				\
+		th_fail(__FILE__, __LINE__, "%s(%s, %s)", mac, sa, sb);	\
+		th_print_val(sa, _th_a);				\
+		th_print_val(sb, _th_b);				\
+		_TH_END(fatal);						\
+	}								\
 } while (0)
 
-#define _TH_BOOL(fatal, mac, want, x, sx) do {					\
-	_Bool _th_v = (x);							\
-	if (_th_v != (want)) {							\
-		th_fail(__FILE__, __LINE__, "%s(%s)", mac, sx);			\
-		_TH_END(fatal);							\
-	}									\
+#define _TH_BOOL(fatal, mac, want, x, sx) do {				\
+	_Bool _th_v = (x);						\
+	if (_th_v != (want)) {						\
+		th_fail(__FILE__, __LINE__, "%s(%s)", mac, sx);		\
+		_TH_END(fatal);						\
+	}								\
 } while (0)
 
-TH_FN void th_fail_str(const char *file, int line, const char *mac,
-		       const char *ea, const char *eb, const char *a,
-		       const char *b)
+TH_FN void th_print_str(const char *expr, const char *s)
 {
-	th_fail(file, line, "%s(%s, %s)", mac, ea, eb);
-	printf(a ? "#   %s = \"%s\"\n" : "#   %s = %s\n", ea, a ? a : "NULL");
-	printf(b ? "#   %s = \"%s\"\n" : "#   %s = %s\n", eb, b ? b : "NULL");
+	printf(s ? "#   %s = \"%s\"\n" : "#   %s = %s\n", expr, s ? s : "NULL");
 }
 
-#define _TH_STR(fatal, mac, want_eq, a, b, sa, sb) do {				\
-	const char *_th_sa = (a), *_th_sb = (b);				\
-	int _th_eq = _th_sa && _th_sb ? !strcmp(_th_sa, _th_sb) :		\
-					_th_sa == _th_sb;			\
-	if (_th_eq != (want_eq)) {						\
-		th_fail_str(__FILE__, __LINE__, mac, sa, sb, _th_sa, _th_sb);	\
-		_TH_END(fatal);							\
-	}									\
+#define _TH_STR(fatal, mac, want_eq, a, b, sa, sb) do {			\
+	const char *_th_sa = (a), *_th_sb = (b);			\
+	int _th_eq = _th_sa && _th_sb ? !strcmp(_th_sa, _th_sb) :	\
+					_th_sa == _th_sb;		\
+	if (_th_eq != (want_eq)) {					\
+		th_fail(__FILE__, __LINE__, "%s(%s, %s)", mac, sa, sb);	\
+		th_print_str(sa, _th_sa);				\
+		th_print_str(sb, _th_sb);				\
+		_TH_END(fatal);						\
+	}								\
 } while (0)
 
-TH_FN void th_hexdump(const char *expr, const unsigned char *p, size_t from,
-		      size_t to)
+/* Shows the 16-byte row holding the first difference, from both sides. */
+TH_FN void th_print_mem(const char *ea, const char *eb, const void *a,
+			const void *b, size_t len)
 {
-	printf("#   %s +%zu:", expr, from);
-	for (; from < to; from++)
-		printf(" %02x", p[from]);
-	printf("\n");
-}
+	const unsigned char *p[2] = { a, b };
+	const char *e[2] = { ea, eb };
+	size_t off = 0, i, k;
 
-TH_FN void th_fail_mem(const char *file, int line, const char *mac,
-		       const char *ea, const char *eb, const char *el,
-		       const void *a, const void *b, size_t len)
-{
-	const unsigned char *pa = a, *pb = b;
-	size_t off = 0, from, to;
-
-	while (off < len && pa[off] == pb[off])
+	while (off < len && p[0][off] == p[1][off])
 		off++;
-	from = off & ~(size_t)15;
-	to = from + 16 < len ? from + 16 : len;
-	th_fail(file, line, "%s(%s, %s, %s)", mac, ea, eb, el);
 	printf("#   first difference at offset %zu of %zu\n", off, len);
-	th_hexdump(ea, pa, from, to);
-	th_hexdump(eb, pb, from, to);
+	for (k = 0; k < 2; k++) {
+		printf("#   %s +%zu:", e[k], off & ~(size_t)15);
+		for (i = off & ~(size_t)15; i < len && i < (off | 15) + 1; i++)
+			printf(" %02x", p[k][i]);
+		printf("\n");
+	}
 }
 
-#define _TH_MEM(fatal, mac, a, b, len, sa, sb, sl) do {					\
-	const void *_th_ma = (a), *_th_mb = (b);				\
-	size_t _th_ml = (len);							\
-	if (_th_ml && memcmp(_th_ma, _th_mb, _th_ml)) {				\
-		th_fail_mem(__FILE__, __LINE__, mac, sa, sb, sl,		\
-			    _th_ma, _th_mb, _th_ml);				\
-		_TH_END(fatal);							\
-	}									\
+#define _TH_MEM(fatal, mac, a, b, len, sa, sb, sl) do {			\
+	const void *_th_ma = (a), *_th_mb = (b);			\
+	size_t _th_ml = (len);						\
+	if (_th_ml && memcmp(_th_ma, _th_mb, _th_ml)) {			\
+		th_fail(__FILE__, __LINE__, "%s(%s, %s, %s)", mac, sa, sb, sl); \
+		th_print_mem(sa, sb, _th_ma, _th_mb, _th_ml);		\
+		_TH_END(fatal);						\
+	}								\
 } while (0)
 
 TH_FN const char *th_errno_name(int e)
@@ -554,61 +496,35 @@ TH_FN const char *th_errno_str(char *buf, size_t n, int e)
 	return buf;
 }
 
-TH_FN void th_fail_errno(const char *file, int line, const char *mac,
-			 const char *expr, const char *ename, long long ret,
-			 int err, int want)
+TH_FN void th_print_errno(long long ret, int err, int want, int check_ok)
 {
 	char got[96], exp[96];
 
+	th_errno_str(got, sizeof(got), ret == -1 ? err : (int)-ret);
 	th_errno_str(exp, sizeof(exp), want);
-	th_fail(file, line, "%s(%s, %s)", mac, expr, ename);
-	if (ret != -1)
-		printf("#   returned %lld, expected -1 with %s\n", ret, exp);
-	else
-		printf("#   returned -1 with %s, expected %s\n",
-		       th_errno_str(got, sizeof(got), err), exp);
-}
-
-/* errno is sampled right after expr, before anything can clobber it. */
-#define _TH_ERRNO(fatal, mac, expr, E, sexpr, sE) do {					\
-	long long _th_r;							\
-	int _th_e;								\
-	errno = 0;								\
-	_th_r = (long long)(expr);						\
-	_th_e = errno;								\
-	if (_th_r != -1 || _th_e != (E)) {					\
-		th_fail_errno(__FILE__, __LINE__, mac, sexpr, sE,		\
-			      _th_r, _th_e, (E));				\
-		_TH_END(fatal);							\
-	}									\
-} while (0)
-
-TH_FN void th_fail_ok(const char *file, int line, const char *mac,
-		      const char *expr, long long ret, int err)
-{
-	char buf[96];
-
-	th_fail(file, line, "%s(%s)", mac, expr);
 	if (ret == -1)
-		printf("#   returned -1 with %s\n",
-		       th_errno_str(buf, sizeof(buf), err));
-	else if (ret >= -4095)	/* looks like a kernel-style -errno */
-		printf("#   returned %lld, i.e. -%s\n", ret,
-		       th_errno_str(buf, sizeof(buf), (int)-ret));
+		printf("#   returned -1 with %s", got);
+	else if (check_ok && ret >= -4095)	/* a kernel-style -errno */
+		printf("#   returned %lld, i.e. -%s", ret, got);
 	else
-		printf("#   returned %lld\n", ret);
+		printf("#   returned %lld", ret);
+	printf(check_ok ? "\n" : ret == -1 ? ", expected %s\n" :
+	       ", expected -1 with %s\n", exp);
 }
 
-#define _TH_OK(fatal, mac, expr, sexpr) do {						\
-	long long _th_r;							\
-	int _th_e;								\
-	errno = 0;								\
-	_th_r = (long long)(expr);						\
-	_th_e = errno;								\
-	if (_th_r < 0) {							\
-		th_fail_ok(__FILE__, __LINE__, mac, sexpr, _th_r, _th_e);	\
-		_TH_END(fatal);							\
-	}									\
+/* errno is sampled right after expr, before anything can clobber it.
+ * ok: expr >= 0 passes; otherwise expr == -1 && errno == E passes. */
+#define _TH_RET(fatal, mac, ok, expr, E, text) do {			\
+	long long _th_r;						\
+	int _th_e;							\
+	errno = 0;							\
+	_th_r = (long long)(expr);					\
+	_th_e = errno;							\
+	if ((ok) ? _th_r < 0 : _th_r != -1 || _th_e != (E)) {		\
+		th_fail(__FILE__, __LINE__, "%s(%s)", mac, text);	\
+		th_print_errno(_th_r, _th_e, (E), ok);			\
+		_TH_END(fatal);						\
+	}								\
 } while (0)
 
 /* Operands are stringified here, before they are macro-expanded. */
@@ -622,11 +538,9 @@ TH_FN void th_fail_ok(const char *file, int line, const char *mac,
 #define ASSERT_FALSE(x) _TH_BOOL(1, "ASSERT_FALSE", 0, x, #x)
 #define ASSERT_STREQ(a, b) _TH_STR(1, "ASSERT_STREQ", 1, a, b, #a, #b)
 #define ASSERT_STRNE(a, b) _TH_STR(1, "ASSERT_STRNE", 0, a, b, #a, #b)
-#define ASSERT_MEMEQ(a, b, len) \
-	_TH_MEM(1, "ASSERT_MEMEQ", a, b, len, #a, #b, #len)
-#define ASSERT_ERRNO(expr, E) \
-	_TH_ERRNO(1, "ASSERT_ERRNO", expr, E, #expr, #E)
-#define ASSERT_OK(expr) _TH_OK(1, "ASSERT_OK", expr, #expr)
+#define ASSERT_MEMEQ(a, b, n) _TH_MEM(1, "ASSERT_MEMEQ", a, b, n, #a, #b, #n)
+#define ASSERT_ERRNO(x, E) _TH_RET(1, "ASSERT_ERRNO", 0, x, E, #x ", " #E)
+#define ASSERT_OK(x) _TH_RET(1, "ASSERT_OK", 1, x, 0, #x)
 
 #define EXPECT_EQ(a, b) _TH_CMP(0, "EXPECT_EQ", TH_EQ, a, b, #a, #b)
 #define EXPECT_NE(a, b) _TH_CMP(0, "EXPECT_NE", TH_NE, a, b, #a, #b)
@@ -638,15 +552,13 @@ TH_FN void th_fail_ok(const char *file, int line, const char *mac,
 #define EXPECT_FALSE(x) _TH_BOOL(0, "EXPECT_FALSE", 0, x, #x)
 #define EXPECT_STREQ(a, b) _TH_STR(0, "EXPECT_STREQ", 1, a, b, #a, #b)
 #define EXPECT_STRNE(a, b) _TH_STR(0, "EXPECT_STRNE", 0, a, b, #a, #b)
-#define EXPECT_MEMEQ(a, b, len) \
-	_TH_MEM(0, "EXPECT_MEMEQ", a, b, len, #a, #b, #len)
-#define EXPECT_ERRNO(expr, E) \
-	_TH_ERRNO(0, "EXPECT_ERRNO", expr, E, #expr, #E)
-#define EXPECT_OK(expr) _TH_OK(0, "EXPECT_OK", expr, #expr)
+#define EXPECT_MEMEQ(a, b, n) _TH_MEM(0, "EXPECT_MEMEQ", a, b, n, #a, #b, #n)
+#define EXPECT_ERRNO(x, E) _TH_RET(0, "EXPECT_ERRNO", 0, x, E, #x ", " #E)
+#define EXPECT_OK(x) _TH_RET(0, "EXPECT_OK", 1, x, 0, #x)
 
 /* ---- runner ---- */
 
-TH_FN TH_NORETURN void th_child(struct th_case *c)
+TH_FN __attribute__((noreturn)) void th_child(struct th_case *c)
 {
 	struct th_fixture *f = c->test->fixture;
 	int i, code;
@@ -659,12 +571,11 @@ TH_FN TH_NORETURN void th_child(struct th_case *c)
 	th_ctx.pid = getpid();
 	th_ctx.c = c;
 	th_ctx.variant = c->variant ? c->variant->data : NULL;
-	th_ctx.self = calloc(1, c->test->self_size ? c->test->self_size : 1);
+	th_ctx.self = calloc(1, c->test->self_size + 1);
 	if (!th_ctx.self) {
 		th_fail(__FILE__, __LINE__, "allocating fixture data");
 		_TH_END(1);
 	}
-
 	if (!sigsetjmp(th_ctx.jb, 1)) {
 		th_ctx.armed = 1;
 		if (f && f->setup)
@@ -690,47 +601,43 @@ TH_FN TH_NORETURN void th_child(struct th_case *c)
 	_exit(code);
 }
 
-/* Returns nonzero on timeout. Peeks with WNOWAIT so the group is killed
- * while the zombie still pins its pid and process group id. */
+TH_FN double th_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Returns nonzero on timeout. Peeks with WNOWAIT so that the group is
+ * killed while the zombie still pins its pid and process group id. */
 TH_FN int th_wait(pid_t pid, double tmo, int *status)
 {
-	struct timespec now, end, left;
+	double end = th_now() + tmo, left;
+	struct timespec ts;
+	int timed_out = 0;
 	sigset_t chld;
 	siginfo_t si;
-	int timed_out = 0;
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += (time_t)tmo;
-	end.tv_nsec += (long)((tmo - (double)(time_t)tmo) * 1e9);
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
 	for (;;) {
-		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
-			if (errno == EINTR)
-				continue;
+		si.si_pid = 0;
+		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+		    errno != EINTR)
 			break;
-		}
 		if (si.si_pid == pid)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left.tv_sec = end.tv_sec - now.tv_sec;
-		left.tv_nsec = end.tv_nsec - now.tv_nsec;
-		if (left.tv_nsec < 0) {
-			left.tv_sec--;
-			left.tv_nsec += 1000000000L;
-		}
-		if (left.tv_sec < 0) {
+		left = end - th_now();
+		if (left <= 0) {
 			timed_out = 1;
 			break;
 		}
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 		/* SIGCHLD is blocked, so an exit right after waitid() stays
 		 * pending and ends this wait at once. */
-		sigtimedwait(&chld, NULL, &left);
+		sigtimedwait(&chld, NULL, &ts);
 	}
 	kill(-pid, SIGKILL);
 	if (timed_out)
@@ -743,7 +650,7 @@ TH_FN int th_wait(pid_t pid, double tmo, int *status)
 TH_FN int th_run_case(struct th_case *c, double scale)
 {
 	double tmo = c->test->timeout * scale;
-	char abn[128] = "", why[640];
+	char abn[128] = "", more[32] = "";
 	int st = 0, timed_out;
 	pid_t pid;
 
@@ -758,7 +665,7 @@ TH_FN int th_run_case(struct th_case *c, double scale)
 	}
 	if (pid == 0)
 		th_child(c);
-	setpgid(pid, pid);	/* also done by the child; whoever is first wins */
+	setpgid(pid, pid);	/* the child does it too; whoever is first wins */
 	th_cur_child = pid;
 	timed_out = th_wait(pid, tmo, &st);
 	th_cur_child = 0;
@@ -769,21 +676,19 @@ TH_FN int th_run_case(struct th_case *c, double scale)
 		snprintf(abn, sizeof(abn), "killed by signal %d (%s)",
 			 WTERMSIG(st), strsignal(WTERMSIG(st)));
 	else if (!th_res->done)
-		snprintf(abn, sizeof(abn), "exited with status %d before the test finished",
+		snprintf(abn, sizeof(abn),
+			 "exited with status %d before the test finished",
 			 WEXITSTATUS(st));
 	else if (WEXITSTATUS(st) != th_res->exit_code)
 		snprintf(abn, sizeof(abn), "exit status %d after the test finished",
 			 WEXITSTATUS(st));
+	if (th_res->nfail > 1)
+		snprintf(more, sizeof(more), " (+%d more)", th_res->nfail - 1);
 
 	if (abn[0] || th_res->nfail) {
-		int n = snprintf(why, sizeof(why), "%s%s%s", abn,
-				 abn[0] && th_res->nfail ? "; " : "",
-				 th_res->nfail ? th_res->reason : "");
-
-		if (th_res->nfail > 1 && n > 0 && (size_t)n < sizeof(why))
-			snprintf(why + n, sizeof(why) - n, " (+%d more)",
-				 th_res->nfail - 1);
-		printf("FAIL: %s: %s: %s\n", th_prog, c->name, why);
+		printf("FAIL: %s: %s: %s%s%s%s\n", th_prog, c->name, abn,
+		       abn[0] && th_res->nfail ? "; " : "",
+		       th_res->nfail ? th_res->reason : "", more);
 		return TH_FAIL;
 	}
 	if (th_res->skipped) {
@@ -795,7 +700,7 @@ TH_FN int th_run_case(struct th_case *c, double scale)
 	return TH_PASS;
 }
 
-/* Leaving a test group running after ^C would be worse than dying. */
+/* Leaving a test's process group running after ^C would be worse. */
 TH_FN void th_on_signal(int sig)
 {
 	if (th_cur_child > 0)
@@ -813,8 +718,9 @@ TH_FN int th_match(const char *pattern, const char *name)
 
 TH_FN struct th_case *th_build_cases(size_t *n)
 {
-	struct th_case *cases = NULL;
-	struct th_variant *v, none = { 0 };
+	static const struct th_variant none;
+	const struct th_variant *v;
+	struct th_case *cases = NULL, *c;
 	struct th_test *t;
 	size_t cap = 0, len;
 	int i, skip;
@@ -829,41 +735,31 @@ TH_FN struct th_case *th_build_cases(size_t *n)
 				if (!cases)
 					return NULL;
 			}
-			len = strlen(t->test_name) + (t->fixture_name ? strlen(t->fixture_name) : 0) +
-			      (v->variant_name ? strlen(v->variant_name) : 0) + 3;
-			cases[*n].name = malloc(len);
-			if (!cases[*n].name)
+			c = &cases[*n];
+			len = strlen(t->test_name) + 3 +
+			      (t->fixture_name ? strlen(t->fixture_name) : 0) +
+			      (v->variant_name ? strlen(v->variant_name) : 0);
+			c->name = malloc(len);
+			if (!c->name)
 				return NULL;
-			if (!t->fixture_name)
-				snprintf(cases[*n].name, len, "%s", t->test_name);
-			else if (!v->variant_name)
-				snprintf(cases[*n].name, len, "%s.%s", t->fixture_name, t->test_name);
-			else
-				snprintf(cases[*n].name, len, "%s.%s.%s", t->fixture_name,
-					 v->variant_name, t->test_name);
+			snprintf(c->name, len, "%s%s%s%s%s",
+				 t->fixture_name ? t->fixture_name : "",
+				 t->fixture_name ? "." : "",
+				 v->variant_name ? v->variant_name : "",
+				 v->variant_name ? "." : "", t->test_name);
 			for (skip = 0, i = 0; i < th_nexcludes; i++)
-				skip |= th_match(th_excludes[i], cases[*n].name);
+				skip |= th_match(th_excludes[i], c->name);
 			if (skip) {
-				free(cases[*n].name);
+				free(c->name);
 				continue;
 			}
-			cases[*n].test = t;
-			cases[*n].variant = v->variant_name ? v : NULL;
-			cases[*n].selected = 0;
+			c->test = t;
+			c->variant = v->variant_name ? v : NULL;
+			c->selected = 0;
 			(*n)++;
 		}
 	}
 	return cases;
-}
-
-TH_FN void th_usage(FILE *f)
-{
-	fprintf(f, "usage: %s [-l] [FILTER...]\n"
-		"  -l          list test names and exit\n"
-		"  -h, --help  show this help\n"
-		"FILTER selects tests whose name contains it, or matches it as a\n"
-		"glob if it contains * ? or [. Timeouts are multiplied by\n"
-		"TLSO_TEST_TIMEOUT_SCALE.\n", th_prog);
 }
 
 TH_FN int th_run_all(struct th_case *cases, size_t n, double scale)
@@ -895,55 +791,35 @@ TH_FN int th_run_all(struct th_case *cases, size_t n, double scale)
 	for (k = 0; k < n; k++)
 		if (cases[k].selected)
 			cnt[th_run_case(&cases[k], scale)]++;
-
 	printf("# %s: totals pass=%d fail=%d skip=%d\n", th_prog,
 	       cnt[TH_PASS], cnt[TH_FAIL], cnt[TH_SKIP]);
 	return cnt[TH_FAIL] ? 1 : 0;
 }
 
-/* Returns 0 to run, otherwise exit status + 1. */
-TH_FN int th_select(struct th_case *cases, size_t n, char **filt, int nfilt,
-		    int list)
+TH_FN void th_usage(FILE *f)
 {
-	int i, hit, bad = 0;
-	size_t k;
-
-	for (k = 0; k < n; k++)
-		cases[k].selected = !nfilt;
-	for (i = 0; i < nfilt; i++) {
-		for (hit = 0, k = 0; k < n; k++)
-			if (th_match(filt[i], cases[k].name))
-				hit = cases[k].selected = 1;
-		if (!hit) {
-			printf("FAIL: %s: no test matches '%s'\n", th_prog, filt[i]);
-			bad = 1;
-		}
-	}
-	if (bad)
-		return 2;
-	if (!list)
-		return 0;
-	for (k = 0; k < n; k++)
-		if (cases[k].selected)
-			printf("%s\n", cases[k].name);
-	return 1;
+	fprintf(f, "usage: %s [-l] [FILTER...]\n"
+		"  -l          list test names and exit\n"
+		"  -h, --help  show this help\n"
+		"FILTER selects tests whose name contains it, or matches it as a\n"
+		"glob if it contains * ? or [. Timeouts are multiplied by\n"
+		"TLSO_TEST_TIMEOUT_SCALE.\n", th_prog);
 }
 
 TH_FN int th_main(int argc, char **argv)
 {
 	const char *env = getenv("TLSO_TEST_TIMEOUT_SCALE");
-	int i, rc, nfilt = 0, list = 0, opts = 1;
+	int i, rc = 0, nfilt = 0, list = 0, opts = 1;
 	struct th_case *cases;
 	double scale = 1;
 	size_t n, k;
 
 	if (argc > 0 && argv[0] && argv[0][0])
 		th_prog = th_base(argv[0]);
-	/* Keeps a crashing child's diagnostics that were printed before it
-	 * died, even when stdout is a pipe. */
+	/* Keeps what a crashing child printed before it died, even when
+	 * stdout is a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	/* Filters are compacted into argv[1..] in place. */
 	for (i = 1; i < argc; i++) {
 		if (opts && !strcmp(argv[i], "--")) {
 			opts = 0;
@@ -958,7 +834,7 @@ TH_FN int th_main(int argc, char **argv)
 			th_usage(stderr);
 			return 2;
 		} else {
-			argv[1 + nfilt++] = argv[i];
+			argv[1 + nfilt++] = argv[i];	/* compact filters */
 		}
 	}
 	if (env && *env) {
@@ -977,8 +853,24 @@ TH_FN int th_main(int argc, char **argv)
 		printf("FAIL: %s: out of memory\n", th_prog);
 		return 1;
 	}
-	rc = th_select(cases, n, argv + 1, nfilt, list);
-	rc = rc ? rc - 1 : th_run_all(cases, n, scale);
+	for (k = 0; k < n; k++)
+		cases[k].selected = !nfilt;
+	for (i = 1; i <= nfilt; i++) {
+		int hit = 0;
+
+		for (k = 0; k < n; k++)
+			if (th_match(argv[i], cases[k].name))
+				hit = cases[k].selected = 1;
+		if (!hit) {
+			printf("FAIL: %s: no test matches '%s'\n", th_prog, argv[i]);
+			rc = 1;
+		}
+	}
+	for (k = 0; !rc && list && k < n; k++)
+		if (cases[k].selected)
+			printf("%s\n", cases[k].name);
+	if (!rc && !list)
+		rc = th_run_all(cases, n, scale);
 	for (k = 0; k < n; k++)
 		free(cases[k].name);
 	free(cases);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Self-test of tests/lib/harness.h.
  *
@@ -273,8 +274,12 @@ TEST(bad_assert_eq)
 
 TEST(bad_expect_continue)
 {
+	unsigned char a[40] = { 0 }, b[40] = { 0 };
+
+	b[33] = 7;
 	EXPECT_EQ(2, 3);
 	EXPECT_STREQ("a", "b");
+	EXPECT_MEMEQ(a, b, sizeof(a));
 	note("expect-continued");
 }
 
@@ -577,7 +582,7 @@ TEST_F_TIMEOUT(meta, bad_tests, 60)
 		 strsignal(SIGUSR1));
 	expect_result(o, "PASS", "bad_sanity", NULL);
 	expect_result(o, "FAIL", "bad_assert_eq", "ASSERT_EQ(1 + 1, 3)");
-	expect_result(o, "FAIL", "bad_expect_continue", "EXPECT_EQ(2, 3) (+1 more)");
+	expect_result(o, "FAIL", "bad_expect_continue", "EXPECT_EQ(2, 3) (+2 more)");
 	expect_result(o, "FAIL", "bad_segv", NULL);
 	expect_result(o, "FAIL", "bad_abort", NULL);
 	expect_result(o, "FAIL", "bad_signal", sig);
@@ -586,21 +591,31 @@ TEST_F_TIMEOUT(meta, bad_tests, 60)
 	expect_result(o, "FAIL", "bad_errno_success", "ASSERT_ERRNO(close(fd), EBADF)");
 	expect_result(o, "FAIL", "bad_errno_wrong", "ASSERT_ERRNO(close(-1), EINVAL)");
 	expect_result(o, "FAIL", "bad_ok", "ASSERT_OK(open(");
-	expect_result(o, "FAIL", "bad_exit", "exited with status 0 before the test finished");
+	expect_result(o, "FAIL", "bad_exit",
+		      "exited with status 0 before the test finished");
 	expect_result(o, "FAIL", "bad_fix.assert_fails", "ASSERT_TRUE(0)");
 	expect_result(o, "SKIP", "bad_skipfix.skipped", NULL);
 	expect_result(o, "FAIL", "bad_setupfail.never", "ASSERT_EQ(0, 1)");
-	EXPECT_EQ(count_lines(o, "SKIP: harness_test: bad_skip: skipping on purpose 42\n", NULL), 1);
-	EXPECT_EQ(count_lines(o, "SKIP: harness_test: bad_skipfix.skipped: no such feature\n", NULL), 1);
-	EXPECT_EQ(count_lines(o, "# harness_test: totals pass=1 fail=12 skip=2\n", NULL), 1);
+	EXPECT_EQ(count_lines(o, "SKIP: harness_test: bad_skip: "
+			      "skipping on purpose 42\n", NULL), 1);
+	EXPECT_EQ(count_lines(o, "SKIP: harness_test: bad_skipfix.skipped: "
+			      "no such feature\n", NULL), 1);
+	EXPECT_EQ(count_lines(o, "# harness_test: totals pass=1 fail=12 skip=2\n",
+			      NULL), 1);
 	EXPECT_EQ(count_lines(o, "# harness_test: totals", NULL), 1);
 
 	/* Diagnostics: values, errno names, and nothing printed twice. */
 	EXPECT_EQ(count_lines(o, "# sanity-marker 7\n", NULL), 1);
 	EXPECT_EQ(count_lines(o, "#   1 + 1 = 2\n", NULL), 1);
-	EXPECT_TRUE(strstr(o, "#   returned 0, expected -1 with EBADF (Bad file descriptor)\n"));
-	EXPECT_TRUE(strstr(o, "#   returned -1 with EBADF (Bad file descriptor), expected EINVAL (Invalid argument)\n"));
-	EXPECT_TRUE(strstr(o, "#   returned -1 with ENOENT (No such file or directory)\n"));
+	EXPECT_TRUE(strstr(o, "#   first difference at offset 33 of 40\n"
+			      "#   a +32: 00 00 00 00 00 00 00 00\n"
+			      "#   b +32: 00 07 00 00 00 00 00 00\n"));
+	EXPECT_TRUE(strstr(o, "#   returned 0, expected -1 with "
+			      "EBADF (Bad file descriptor)\n"));
+	EXPECT_TRUE(strstr(o, "#   returned -1 with EBADF (Bad file descriptor), "
+			      "expected EINVAL (Invalid argument)\n"));
+	EXPECT_TRUE(strstr(o, "#   returned -1 with "
+			      "ENOENT (No such file or directory)\n"));
 
 	/* Teardown ran after the body's ASSERT and after setup's SKIP, not
 	 * after setup's ASSERT; nothing ran past ASSERT, SKIP or a signal. */
