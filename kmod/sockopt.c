@@ -8,28 +8,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
-#include "cipher.h"
 #include "tlso.h"
-
-static int tlso_set_crypto(struct sock *sk, sockptr_t optval,
-			   unsigned int optlen, bool tx)
-{
-	struct tls_crypto_info info;
-	int err;
-
-	if (sockptr_is_null(optval) || optlen < sizeof(info))
-		return -EINVAL;
-	if (copy_from_sockptr(&info, optval, sizeof(info)))
-		return -EFAULT;
-
-	/* No direction has keys yet, so there is nothing to agree with. */
-	err = tlso_crypto_info_check(&info, optlen, NULL);
-	if (err)
-		return err;
-
-	/* The record layer is not built yet: valid keys are refused. */
-	return -EOPNOTSUPP;
-}
 
 static int tlso_set_tx_zc(struct tlso_ctx *ctx, sockptr_t optval,
 			  unsigned int optlen)
@@ -59,9 +38,17 @@ int tlso_setsockopt(struct sock *sk, int level, int optname,
 	switch (optname) {
 	case TLS_TX:
 	case TLS_RX:
+		/* Keys change under the sender's lock too, never mid-record. */
+		if (optname == TLS_TX) {
+			err = mutex_lock_interruptible(&ctx->tx.lock);
+			if (err)
+				return err;
+		}
 		lock_sock(sk);
-		err = tlso_set_crypto(sk, optval, optlen, optname == TLS_TX);
+		err = tlso_key_set(sk, optval, optlen, optname == TLS_TX);
 		release_sock(sk);
+		if (optname == TLS_TX)
+			mutex_unlock(&ctx->tx.lock);
 		return err;
 	case TLS_TX_ZEROCOPY_RO:
 		lock_sock(sk);
@@ -69,24 +56,10 @@ int tlso_setsockopt(struct sock *sk, int level, int optname,
 		release_sock(sk);
 		return err;
 	case TLS_RX_EXPECT_NO_PAD:
-		/* Meaningful only once TLS 1.3 receive keys are in place. */
-		return -EINVAL;
+		return tlso_rx_no_pad_set(sk, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}
-}
-
-static int tlso_get_crypto(struct sock *sk, char __user *optval,
-			   int __user *optlen, bool tx)
-{
-	int len;
-
-	if (get_user(len, optlen))
-		return -EFAULT;
-	if (!optval || len < (int)sizeof(struct tls_crypto_info))
-		return -EINVAL;
-	/* No keys installed in either direction. */
-	return -EBUSY;
 }
 
 static int tlso_get_tx_zc(struct tlso_ctx *ctx, char __user *optval,
@@ -119,13 +92,13 @@ int tlso_getsockopt(struct sock *sk, int level, int optname,
 	switch (optname) {
 	case TLS_TX:
 	case TLS_RX:
-		err = tlso_get_crypto(sk, optval, optlen, optname == TLS_TX);
+		err = tlso_key_get(sk, optval, optlen, optname == TLS_TX);
 		break;
 	case TLS_TX_ZEROCOPY_RO:
 		err = tlso_get_tx_zc(ctx, optval, optlen);
 		break;
 	case TLS_RX_EXPECT_NO_PAD:
-		err = -EINVAL;
+		err = tlso_rx_no_pad_get(sk, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;

@@ -5,23 +5,114 @@
 #ifndef _TLSO_H
 #define _TLSO_H
 
+#include <linux/mutex.h>
+#include <linux/tls.h>
 #include <linux/types.h>
-#include <net/sock.h>
+#include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
+#include <net/sock.h>
+
+#include "record.h"
+
+/* Pages of one record: header, 2^14 + 256 bytes and the tag fit in 5. */
+#define TLSO_REC_PAGES	5
+/* Page fragments of one outgoing record; 32 KiB frag pages give 1 or 2. */
+#define TLSO_TX_FRAGS	8
+
+union tlso_crypto_info {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 aes_gcm_128;
+	struct tls12_crypto_info_aes_gcm_256 aes_gcm_256;
+	struct tls12_crypto_info_aes_ccm_128 aes_ccm_128;
+	struct tls12_crypto_info_chacha20_poly1305 chacha20_poly1305;
+};
+
+/* One direction's keys and counters. */
+struct tlso_dir {
+	struct crypto_aead *aead;
+	struct aead_request *req;	/* used under the direction's lock */
+	union tlso_crypto_info info;	/* as set; key and salt from here */
+	u8 iv[TLSO_NONCE_LEN];		/* salt, then iv (TLS 1.2: counter) */
+	u8 seq[TLSO_SEQ_LEN];		/* next record's sequence number */
+};
+
+struct tlso_frag {
+	struct page *page;
+	u32 off;
+	u32 len;
+};
+
+/* An outgoing record, in page fragments that TCP will reference. */
+struct tlso_txrec {
+	struct tlso_frag frags[TLSO_TX_FRAGS];
+	int nfrags;
+	u32 cap;	/* bytes reserved in frags */
+	u32 plain;	/* content bytes so far */
+	u8 type;
+	/* once sealed: how far TCP has taken it */
+	int push_frag;
+	u32 push_off;
+};
+
+struct tlso_tx {
+	struct mutex lock;	/* one sender at a time, outside lock_sock */
+	struct tlso_dir dir;
+	struct tlso_txrec *open;	/* filling (MSG_MORE) */
+	struct tlso_txrec *pend;	/* sealed, not all in TCP yet */
+	int pend_flags;
+	struct work_struct work;	/* pushes pend when TCP has room */
+	void (*saved_write_space)(struct sock *sk);
+	bool closing;
+	/* scatterlist data must not live on a (vmapped) stack */
+	u8 aad[TLSO_MAX_AAD_LEN];
+	u8 tail;
+};
+
+/* A decrypted record waiting to be read (peeked, or read in part). */
+struct tlso_rxrec {
+	struct list_head list;
+	struct page *pages[TLSO_REC_PAGES];
+	u32 off;	/* where the unread content starts */
+	u32 len;	/* content bytes left */
+	u8 type;
+};
+
+struct tlso_rx {
+	struct tlso_dir dir;
+	/* the record being gathered from TCP, ciphertext */
+	struct page *in[TLSO_REC_PAGES];
+	u32 in_have;
+	u32 in_need;	/* TLSO_HDR_LEN until the header is known */
+	bool ready;	/* in[] holds one whole record */
+	bool no_pad;	/* TLS_RX_EXPECT_NO_PAD */
+	bool key_update;	/* peer's KeyUpdate seen, new key awaited */
+	int err;	/* sticky: the stream is broken */
+	struct list_head recs;	/* struct tlso_rxrec */
+	void (*saved_data_ready)(struct sock *sk);
+	u8 aad[TLSO_MAX_AAD_LEN];
+	u8 tail;
+};
 
 /* Per-socket state, hung off icsk_ulp_data while tlso is attached. */
 struct tlso_ctx {
-	/* The protocol tlso stands in front of, restored on close. */
+	/* What tlso stands in front of, restored on close. */
 	struct proto *sk_proto;
+	const struct proto_ops *sk_ops;
 	struct sock *sk;
 	struct rcu_head rcu;
+	struct tlso_prot prot;	/* valid once either direction has keys */
+	struct tls_crypto_info prot_info;	/* its version and cipher */
+	struct tlso_tx tx;
+	struct tlso_rx rx;
+	u8 tx_ready:1;
+	u8 rx_ready:1;
 	u8 zerocopy_sendfile:1;
 };
 
 /*
  * icsk_ulp_data only changes under lock_sock() and sk_callback_lock, and
- * every caller holds one of them or runs from a proto hook that tlso
- * installed, so the pointer is stable here.
+ * every caller holds one of them or runs from a hook that tlso installed
+ * and that close() removes first, so the pointer is stable here.
  */
 static inline struct tlso_ctx *tlso_get_ctx(const struct sock *sk)
 {
@@ -30,9 +121,19 @@ static inline struct tlso_ctx *tlso_get_ctx(const struct sock *sk)
 	return (__force struct tlso_ctx *)icsk->icsk_ulp_data;
 }
 
+/* As kTLS: a broken stream reports err (negative) to every later call. */
+static inline void tlso_abort(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, -err);
+	/* Paired with smp_rmb() in tcp_poll(). */
+	smp_wmb();
+	sk_error_report(sk);
+}
+
 /* ulp.c */
 int tlso_ulp_register(const char *name);
 void tlso_ulp_unregister(void);
+void tlso_update_ops(struct sock *sk);
 
 /* sockopt.c */
 int tlso_setsockopt(struct sock *sk, int level, int optname,
@@ -40,10 +141,59 @@ int tlso_setsockopt(struct sock *sk, int level, int optname,
 int tlso_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen);
 
+/* key.c */
+int tlso_key_set(struct sock *sk, sockptr_t optval, unsigned int optlen,
+		 bool tx);
+int tlso_key_get(struct sock *sk, char __user *optval, int __user *optlen,
+		 bool tx);
+
+/* crypto.c */
+void tlso_dir_free(struct tlso_dir *d);
+int tlso_dir_keys(struct tlso_dir *d, const union tlso_crypto_info *ci);
+int tlso_aead_run(struct tlso_dir *d, bool enc, struct scatterlist *src,
+		  struct scatterlist *dst, unsigned int len,
+		  unsigned int aad_len, u8 *iv);
+
+/* tx.c */
+int tlso_tx_init(struct sock *sk, struct tlso_ctx *ctx);
+void tlso_tx_release(struct sock *sk, struct tlso_ctx *ctx);
+int tlso_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+void tlso_splice_eof(struct socket *sock);
+int tlso_tx_flush(struct sock *sk, struct tlso_ctx *ctx, int flags);
+int tlso_sendpage(struct sock *sk, struct page *page, int offset,
+		  size_t size, int flags);
+
+/* rx.c */
+int tlso_rx_init(struct sock *sk, struct tlso_ctx *ctx);
+void tlso_rx_release(struct sock *sk, struct tlso_ctx *ctx);
+int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+		 int flags, int *addr_len);
+__poll_t tlso_poll(struct file *file, struct socket *sock,
+		   struct poll_table_struct *wait);
+bool tlso_sock_is_readable(struct sock *sk);
+int tlso_rx_no_pad_set(struct sock *sk, sockptr_t optval,
+		       unsigned int optlen);
+int tlso_rx_no_pad_get(struct sock *sk, char __user *optval,
+		       int __user *optlen);
+
 /* stat.c */
 enum tlso_mib_field {
 	TLSO_MIB_CURR_ATTACHED,
 	TLSO_MIB_ATTACHED,
+	TLSO_MIB_CURR_TX,
+	TLSO_MIB_CURR_RX,
+	TLSO_MIB_TX,
+	TLSO_MIB_RX,
+	TLSO_MIB_TX_RECORDS,
+	TLSO_MIB_RX_RECORDS,
+	TLSO_MIB_TX_BYTES,
+	TLSO_MIB_RX_BYTES,
+	TLSO_MIB_DECRYPT_ERROR,
+	TLSO_MIB_TX_REKEY_OK,
+	TLSO_MIB_TX_REKEY_ERROR,
+	TLSO_MIB_RX_REKEY_OK,
+	TLSO_MIB_RX_REKEY_ERROR,
+	TLSO_MIB_RX_REKEY_RECEIVED,
 	TLSO_MIB_MAX
 };
 

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "tlso.h"
 
 enum {
@@ -21,41 +22,64 @@ enum {
 };
 
 /*
- * One proto per address family, built from the first TCP socket of that
- * family to attach: tcpv6_prot lives in the ipv6 code and is not exported,
- * so the socket is the only place to learn its address from.
+ * One proto and one proto_ops per address family, built from the first
+ * TCP socket of that family to attach: tcpv6_prot and inet6_stream_ops
+ * live in the ipv6 code and are not exported, so the socket is the only
+ * place to learn their addresses from.
  */
 static struct proto tlso_prots[TLSO_NUM_FAMILIES];
+static struct proto_ops tlso_ops[TLSO_NUM_FAMILIES];
 static const struct proto *tlso_base_prots[TLSO_NUM_FAMILIES];
+static const struct proto_ops *tlso_base_ops[TLSO_NUM_FAMILIES];
 static DEFINE_MUTEX(tlso_proto_mutex);
 
 static struct tcp_ulp_ops tlso_ulp_ops;
 
 static void tlso_ctx_free(struct sock *sk, struct tlso_ctx *ctx)
 {
-	tlso_stat_dec(sock_net(sk), TLSO_MIB_CURR_ATTACHED);
+	struct net *net = sock_net(sk);
+
+	if (ctx->tx_ready)
+		tlso_stat_dec(net, TLSO_MIB_CURR_TX);
+	if (ctx->rx_ready)
+		tlso_stat_dec(net, TLSO_MIB_CURR_RX);
+	tlso_stat_dec(net, TLSO_MIB_CURR_ATTACHED);
 	/* Readers such as diag look at the context under RCU. */
 	kfree_rcu(ctx, rcu);
 }
 
+/* Give the socket back to TCP; lock_sock held. */
+static void tlso_detach(struct sock *sk, struct tlso_ctx *ctx)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	write_lock_bh(&sk->sk_callback_lock);
+	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
+	WRITE_ONCE(sk->sk_prot, ctx->sk_proto);
+	if (sk->sk_socket && (sk->sk_socket->ops == &tlso_ops[TLSO_V4] ||
+			      sk->sk_socket->ops == &tlso_ops[TLSO_V6]))
+		WRITE_ONCE(sk->sk_socket->ops, ctx->sk_ops);
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
 /*
- * Detach on close: give the socket back to TCP and let TCP close it.  The
- * module stays pinned until TCP destroys the socket and calls
- * tcp_cleanup_ulp(), which runs tlso_ulp_release() and drops the reference.
+ * Close: records already sent go out first (pushing may wait for send
+ * space, so no lock is held across it), then the socket is given back to
+ * TCP, which closes it.  The module stays pinned until TCP destroys the
+ * socket and calls tcp_cleanup_ulp(), which runs tlso_ulp_release() and
+ * drops the reference.
  */
 static void tlso_close(struct sock *sk, long timeout)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
-	struct tlso_ctx *ctx;
-	struct proto *base;
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+	struct proto *base = ctx->sk_proto;
 
+	if (ctx->tx_ready)
+		tlso_tx_release(sk, ctx);
 	lock_sock(sk);
-	ctx = tlso_get_ctx(sk);
-	base = ctx->sk_proto;
-	write_lock_bh(&sk->sk_callback_lock);
-	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
-	WRITE_ONCE(sk->sk_prot, base);
-	write_unlock_bh(&sk->sk_callback_lock);
+	if (ctx->rx_ready)
+		tlso_rx_release(sk, ctx);
+	tlso_detach(sk, ctx);
 	release_sock(sk);
 
 	tlso_ctx_free(sk, ctx);
@@ -78,14 +102,48 @@ static bool tlso_base_is_tcp(const struct proto *base)
 	return base->close == tcp_close && base->sendmsg == tcp_sendmsg;
 }
 
+static void tlso_fill_proto(struct proto *p, const struct proto *base)
+{
+	*p = *base;
+	p->setsockopt = tlso_setsockopt;
+	p->getsockopt = tlso_getsockopt;
+	p->disconnect = tlso_disconnect;
+	p->close = tlso_close;
+	p->sendmsg = tlso_sendmsg;
+	p->recvmsg = tlso_recvmsg;
+	p->splice_eof = tlso_splice_eof;
+	p->sock_is_readable = tlso_sock_is_readable;
+#ifdef TLSO_HAVE_SENDPAGE
+	p->sendpage = tlso_sendpage;
+#endif
+}
+
+static void tlso_fill_ops(struct proto_ops *ops, const struct proto_ops *base)
+{
+	*ops = *base;
+	ops->poll = tlso_poll;
+	/*
+	 * Paths that would read or write TCP's bytes directly, around the
+	 * record layer, are closed; splice out of the socket falls back to
+	 * the generic path through recvmsg.
+	 */
+	ops->splice_read = NULL;
+	ops->read_sock = NULL;
+	ops->read_skb = NULL;
+#ifdef TLSO_HAVE_SENDPAGE
+	ops->sendpage_locked = NULL;
+#endif
+}
+
 static int tlso_build_proto(struct sock *sk, int family)
 {
 	const struct proto *base = READ_ONCE(sk->sk_prot);
-	struct proto *p = &tlso_prots[family];
+	const struct proto_ops *ops = READ_ONCE(sk->sk_socket->ops);
 	int err = 0;
 
 	/* Pairs with the smp_store_release() below. */
-	if (likely(smp_load_acquire(&tlso_base_prots[family]) == base))
+	if (likely(smp_load_acquire(&tlso_base_prots[family]) == base &&
+		   tlso_base_ops[family] == ops))
 		return 0;
 
 	if (!tlso_base_is_tcp(base))
@@ -93,13 +151,12 @@ static int tlso_build_proto(struct sock *sk, int family)
 
 	mutex_lock(&tlso_proto_mutex);
 	if (!tlso_base_prots[family]) {
-		*p = *base;
-		p->setsockopt = tlso_setsockopt;
-		p->getsockopt = tlso_getsockopt;
-		p->disconnect = tlso_disconnect;
-		p->close = tlso_close;
+		tlso_fill_proto(&tlso_prots[family], base);
+		tlso_fill_ops(&tlso_ops[family], ops);
+		tlso_base_ops[family] = ops;
 		smp_store_release(&tlso_base_prots[family], base);
-	} else if (tlso_base_prots[family] != base) {
+	} else if (tlso_base_prots[family] != base ||
+		   tlso_base_ops[family] != ops) {
 		err = -EOPNOTSUPP;
 	}
 	mutex_unlock(&tlso_proto_mutex);
@@ -119,6 +176,8 @@ static int tlso_ulp_init(struct sock *sk)
 	 */
 	if (sk->sk_state != TCP_ESTABLISHED)
 		return -ENOTCONN;
+	if (!sk->sk_socket)
+		return -EINVAL;
 
 	err = tlso_build_proto(sk, family);
 	if (err)
@@ -129,14 +188,18 @@ static int tlso_ulp_init(struct sock *sk)
 		return -ENOMEM;
 	ctx->sk = sk;
 	ctx->sk_proto = READ_ONCE(sk->sk_prot);
+	ctx->sk_ops = READ_ONCE(sk->sk_socket->ops);
+	mutex_init(&ctx->tx.lock);
+	INIT_LIST_HEAD(&ctx->rx.recs);
 
 	write_lock_bh(&sk->sk_callback_lock);
 	/*
-	 * The release in rcu_assign_pointer() publishes ctx->sk_proto before
-	 * sk_prot points at hooks that read it.
+	 * The release in rcu_assign_pointer() publishes ctx before sk_prot
+	 * and ops point at hooks that read it.
 	 */
 	rcu_assign_pointer(icsk->icsk_ulp_data, ctx);
 	WRITE_ONCE(sk->sk_prot, &tlso_prots[family]);
+	WRITE_ONCE(sk->sk_socket->ops, &tlso_ops[family]);
 	write_unlock_bh(&sk->sk_callback_lock);
 
 	tlso_stat_inc(sock_net(sk), TLSO_MIB_CURR_ATTACHED);
@@ -151,15 +214,17 @@ static int tlso_ulp_init(struct sock *sk)
  */
 static void tlso_ulp_release(struct sock *sk)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tlso_ctx *ctx = tlso_get_ctx(sk);
 
 	if (!ctx)
 		return;
-	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
-	if (sk->sk_prot == &tlso_prots[TLSO_V4] ||
-	    sk->sk_prot == &tlso_prots[TLSO_V6])
-		WRITE_ONCE(sk->sk_prot, ctx->sk_proto);
+	if (ctx->rx_ready)
+		tlso_rx_release(sk, ctx);
+	if (ctx->tx_ready) {
+		cancel_work(&ctx->tx.work);
+		tlso_dir_free(&ctx->tx.dir);
+	}
+	tlso_detach(sk, ctx);
 	tlso_ctx_free(sk, ctx);
 }
 

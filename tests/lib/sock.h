@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef SOL_TLS
@@ -147,6 +148,70 @@ static inline int sock_read_all(int fd, void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+/* The test pattern: byte i of a transfer tagged seed. */
+static inline unsigned char sock_pattern(size_t i, unsigned int seed)
+{
+	return (unsigned char)((i * 7 + (i >> 8) * 13 + seed) & 0xff);
+}
+
+/*
+ * Move size bytes of the pattern from wfd to rfd: a child process writes
+ * (in writes of at most chunk bytes), this process reads and compares.
+ * Returns 0 when every byte arrived intact and the writer succeeded.
+ */
+static inline int sock_xfer(int wfd, int rfd, size_t size, size_t chunk,
+			    unsigned int seed)
+{
+	unsigned char *buf = malloc(chunk > 65536 ? chunk : 65536);
+	size_t done = 0;
+	int status, bad = 0;
+	pid_t pid;
+
+	if (!buf)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		free(buf);
+		return -1;
+	}
+	if (pid == 0) {
+		while (done < size) {
+			size_t n = size - done < chunk ? size - done : chunk;
+			size_t i;
+
+			for (i = 0; i < n; i++)
+				buf[i] = sock_pattern(done + i, seed);
+			if (sock_write_all(wfd, buf, n))
+				_exit(1);
+			done += n;
+		}
+		_exit(0);
+	}
+	while (done < size) {
+		ssize_t n = recv(rfd, buf, 65536, 0);
+		ssize_t i;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			bad = 1;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (buf[i] != sock_pattern(done + i, seed))
+				bad = 1;
+		done += n;
+		if (bad)
+			break;
+	}
+	free(buf);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		bad = 1;
+	return bad ? -1 : 0;
 }
 
 #endif /* TLSO_TEST_SOCK_H */

@@ -45,5 +45,19 @@
 /* Lines of /proc/net/tlso_stat, in the order the file prints them. */
 #define TLSO_STAT_CURR_ATTACHED	"TlsoCurrAttached"	/* sockets now */
 #define TLSO_STAT_ATTACHED	"TlsoAttached"		/* total ever */
+#define TLSO_STAT_CURR_TX	"TlsoCurrTx"	/* sockets with send keys */
+#define TLSO_STAT_CURR_RX	"TlsoCurrRx"	/* sockets with receive keys */
+#define TLSO_STAT_TX		"TlsoTx"	/* send keys ever installed */
+#define TLSO_STAT_RX		"TlsoRx"	/* receive keys ever installed */
+#define TLSO_STAT_TX_RECORDS	"TlsoTxRecords"	/* records encrypted */
+#define TLSO_STAT_RX_RECORDS	"TlsoRxRecords"	/* records decrypted */
+#define TLSO_STAT_TX_BYTES	"TlsoTxBytes"	/* their content bytes */
+#define TLSO_STAT_RX_BYTES	"TlsoRxBytes"
+#define TLSO_STAT_DECRYPT_ERROR	"TlsoDecryptError"	/* failed auth */
+#define TLSO_STAT_TX_REKEY_OK	"TlsoTxRekeyOk"	/* TLS 1.3 key updates */
+#define TLSO_STAT_TX_REKEY_ERROR "TlsoTxRekeyError"
+#define TLSO_STAT_RX_REKEY_OK	"TlsoRxRekeyOk"
+#define TLSO_STAT_RX_REKEY_ERROR "TlsoRxRekeyError"
+#define TLSO_STAT_RX_REKEY_RECEIVED "TlsoRxRekeyReceived" /* peer KeyUpdates */
 
 #endif /* _UAPI_LINUX_TLSO_H */

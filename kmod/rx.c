@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlso: the receive path.  Bytes are taken from TCP's receive queue one
+ * record at a time, as they arrive (from sk_data_ready) or when a reader
+ * asks; a whole record wakes readers and makes poll report input.  The
+ * reader decrypts it straight into its own buffer when the whole content
+ * fits and is application data; otherwise in place, keeping what it does
+ * not read (MSG_PEEK, a short buffer, a control record) for the next call.
+ */
+#include <linux/highmem.h>
+#include <linux/poll.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "tlso.h"
+
+/* User pages one record's content may span when decrypted into them. */
+#define TLSO_ZC_PAGES	16
+
+/* Record pages are order-0 and not highmem (x86_64): see tx.c. */
+static u8 *tlso_page_ptr(struct page **pages, u32 pos)
+{
+	return (u8 *)page_address(pages[pos >> PAGE_SHIFT]) +
+	       (pos & ~PAGE_MASK);
+}
+
+static void tlso_pages_free(struct page **pages)
+{
+	int i;
+
+	for (i = 0; i < TLSO_REC_PAGES; i++) {
+		if (pages[i])
+			__free_page(pages[i]);
+		pages[i] = NULL;
+	}
+}
+
+static int tlso_pages_alloc(struct page **pages, gfp_t gfp)
+{
+	int i;
+
+	for (i = 0; i < TLSO_REC_PAGES; i++) {
+		pages[i] = alloc_page(gfp);
+		if (!pages[i]) {
+			tlso_pages_free(pages);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int tlso_pages_sg(struct page **pages, u32 pos, u32 len,
+			 struct scatterlist *sg)
+{
+	int n = 0;
+
+	while (len) {
+		u32 off = pos & ~PAGE_MASK;
+		u32 take = min_t(u32, PAGE_SIZE - off, len);
+
+		sg_set_page(&sg[n++], pages[pos >> PAGE_SHIFT], take, off);
+		pos += take;
+		len -= take;
+	}
+	return n;
+}
+
+static bool tlso_rx_readable(const struct tlso_ctx *ctx)
+{
+	const struct tlso_rx *rx = &ctx->rx;
+
+	return READ_ONCE(rx->err) || !list_empty(&rx->recs) ||
+	       (READ_ONCE(rx->ready) && !READ_ONCE(rx->key_update));
+}
+
+/* tcp_read_sock() actor: gather the bytes of one record, no more. */
+static int tlso_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			 unsigned int offset, size_t len)
+{
+	struct tlso_ctx *ctx = desc->arg.data;
+	struct tlso_rx *rx = &ctx->rx;
+	size_t used = 0;
+
+	while (used < len && !rx->ready && !rx->err) {
+		u32 pos = rx->in_have;
+		u32 n = min_t(size_t, len - used, rx->in_need - pos);
+
+		n = min_t(u32, n, PAGE_SIZE - (pos & ~PAGE_MASK));
+		if (skb_copy_bits(skb, offset + used, tlso_page_ptr(rx->in, pos),
+				  n)) {
+			rx->err = -EFAULT;
+			break;
+		}
+		rx->in_have += n;
+		used += n;
+
+		if (rx->in_have == TLSO_HDR_LEN &&
+		    rx->in_need == TLSO_HDR_LEN) {
+			unsigned int plen;
+
+			rx->err = tlso_record_parse(tlso_page_ptr(rx->in, 0),
+						    &ctx->prot, &plen);
+			if (!rx->err)
+				rx->in_need = TLSO_HDR_LEN + plen;
+		}
+		if (rx->in_have == rx->in_need)
+			rx->ready = true;
+	}
+	if (rx->ready || rx->err)
+		desc->count = 0;
+	return used;
+}
+
+/*
+ * Take bytes from TCP towards the next record.  Runs with the socket
+ * owned: from a reader holding lock_sock, or from sk_data_ready in softirq
+ * (socket not owned by user) or while the owner processes its backlog.
+ */
+static void tlso_rx_pull(struct sock *sk, struct tlso_ctx *ctx)
+{
+	struct tlso_rx *rx = &ctx->rx;
+	read_descriptor_t desc;
+
+	if (rx->ready || rx->err || !rx->in[0])
+		return;
+	desc.arg.data = ctx;
+	desc.error = 0;
+	desc.count = 1;
+	tcp_read_sock(sk, &desc, tlso_rx_actor);
+	if (rx->err)
+		tlso_abort(sk, rx->err);
+}
+
+static void tlso_data_ready(struct sock *sk)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+
+	tlso_rx_pull(sk, ctx);
+	/* Readers and pollers care about whole records only. */
+	if (tlso_rx_readable(ctx))
+		ctx->rx.saved_data_ready(sk);
+}
+
+static void tlso_rx_reset_in(struct tlso_rx *rx)
+{
+	rx->in_have = 0;
+	rx->in_need = TLSO_HDR_LEN;
+	rx->ready = false;
+}
+
+/* TLS 1.3: the content type is the last non-zero byte (RFC 8446 5.4). */
+static int tlso_rx_unpad(struct page **pages, u32 start, u32 end, u8 *type,
+			 u32 *len)
+{
+	while (end > start) {
+		u8 b = *tlso_page_ptr(pages, end - 1);
+
+		end--;
+		if (b) {
+			*type = b;
+			*len = end - start;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
+/*
+ * Decrypt the whole record in rx->in.  With to != NULL, try to decrypt
+ * the content straight into the reader's buffer; *zc tells whether that
+ * happened (and then *len bytes went there).  Otherwise the content stays
+ * in a struct tlso_rxrec appended to rx->recs.
+ */
+static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
+			   struct iov_iter *to, bool *zc, u32 *len)
+{
+	const struct tlso_prot *p = &ctx->prot;
+	struct tlso_rx *rx = &ctx->rx;
+	struct tlso_dir *d = &rx->dir;
+	u32 hlen = TLSO_HDR_LEN + p->nonce_len;
+	u32 clen = rx->in_need - hlen;
+	u32 plain = clen - TLSO_TAG_LEN - p->tail_len;
+	struct scatterlist src[TLSO_REC_PAGES + 2];
+	struct scatterlist dst[TLSO_ZC_PAGES + 3];
+	struct page *upages[TLSO_ZC_PAGES];
+	u8 *hdr = tlso_page_ptr(rx->in, 0);
+	u8 iv[TLSO_MAX_IV_LEN], type = hdr[0];
+	struct tlso_rxrec *rec;
+	int nsrc, npages = 0, i, err;
+	size_t got = 0;
+
+	*zc = false;
+	sg_init_table(src, TLSO_REC_PAGES + 2);
+	nsrc = tlso_pages_sg(rx->in, hlen, clen, src + 1);
+	sg_mark_end(&src[nsrc]);
+	sg_set_buf(&src[0], rx->aad, tlso_record_aad(rx->aad, p, d->seq, type,
+						     plain));
+	tlso_record_iv(iv, p, d->iv, d->seq, hdr + TLSO_HDR_LEN);
+
+	/* Straight into the reader's pages: data, and all of it fits. */
+	if (to && plain <= iov_iter_count(to) &&
+	    (p->version == TLS_1_3_VERSION ? rx->no_pad :
+					     type == TLSO_TYPE_DATA)) {
+		int ndst = 1;
+
+		sg_init_table(dst, TLSO_ZC_PAGES + 3);
+		sg_set_buf(&dst[0], rx->aad, p->aad_len);
+		while (got < plain) {
+			size_t off;
+			ssize_t n = iov_iter_get_pages2(to, upages + npages,
+							plain - got,
+							TLSO_ZC_PAGES - npages,
+							&off);
+			int k;
+
+			if (n <= 0)
+				break;
+			got += n;
+			for (k = 0; n > 0; k++) {
+				u32 take = min_t(size_t, n, PAGE_SIZE - off);
+
+				sg_set_page(&dst[ndst++], upages[npages + k],
+					    take, off);
+				n -= take;
+				off = 0;
+			}
+			npages += k;
+			if (npages == TLSO_ZC_PAGES)
+				break;
+		}
+		if (got == plain) {
+			if (p->tail_len)
+				sg_set_buf(&dst[ndst++], &rx->tail, 1);
+			sg_mark_end(&dst[ndst - 1]);
+			err = tlso_aead_run(d, false, src, dst, clen,
+					    p->aad_len, iv);
+			if (!err && p->tail_len &&
+			    rx->tail != TLSO_TYPE_DATA)
+				err = 1;	/* padded or not data: redo */
+			if (!err)
+				*zc = true;
+		}
+		for (i = 0; i < npages; i++) {
+			if (*zc)
+				set_page_dirty_lock(upages[i]);
+			put_page(upages[i]);
+		}
+		if (*zc) {
+			*len = plain;
+			goto done;
+		}
+		iov_iter_revert(to, got);
+		/* A record that does not authenticate fails either way. */
+		if (err < 0)
+			goto err_decrypt;
+	}
+
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = tlso_aead_run(d, false, src, src, clen, p->aad_len, iv);
+	if (err) {
+		kfree(rec);
+		goto err_decrypt;
+	}
+	rec->off = hlen;
+	if (p->tail_len) {
+		err = tlso_rx_unpad(rx->in, hlen, hlen + clen - TLSO_TAG_LEN,
+				    &type, &rec->len);
+		if (err) {
+			kfree(rec);
+			goto err_decrypt;
+		}
+	} else {
+		rec->len = plain;
+	}
+	rec->type = type;
+	memcpy(rec->pages, rx->in, sizeof(rec->pages));
+	memset(rx->in, 0, sizeof(rx->in));
+	list_add_tail(&rec->list, &rx->recs);
+	*len = rec->len;
+
+	if (p->version == TLS_1_3_VERSION && type == TLSO_TYPE_HANDSHAKE &&
+	    rec->len && *tlso_page_ptr(rec->pages, rec->off) ==
+			TLSO_HS_KEY_UPDATE) {
+		/* The peer's next records use keys the reader must set. */
+		rx->key_update = true;
+		tlso_stat_inc(sock_net(sk), TLSO_MIB_RX_REKEY_RECEIVED);
+	}
+	/* A fresh buffer now, so data_ready can gather the next record. */
+	tlso_pages_alloc(rx->in, GFP_KERNEL);
+
+done:
+	tlso_rx_reset_in(rx);
+	if (tlso_seq_inc(d->seq, TLSO_SEQ_LEN))
+		tlso_abort(sk, -EBADMSG);
+	tlso_stat_inc(sock_net(sk), TLSO_MIB_RX_RECORDS);
+	tlso_stat_add(sock_net(sk), TLSO_MIB_RX_BYTES, *len);
+	err = 0;
+	goto out;
+
+err_decrypt:
+	err = -EBADMSG;
+	rx->err = err;
+	tlso_abort(sk, err);
+	tlso_stat_inc(sock_net(sk), TLSO_MIB_DECRYPT_ERROR);
+out:
+	memzero_explicit(iv, sizeof(iv));
+	return err;
+}
+
+static void tlso_rxrec_free(struct tlso_rxrec *rec)
+{
+	list_del(&rec->list);
+	tlso_pages_free(rec->pages);
+	kfree(rec);
+}
+
+static int tlso_rxrec_copy(struct tlso_rxrec *rec, u32 skip, u32 len,
+			   struct iov_iter *to)
+{
+	u32 pos = rec->off + skip;
+
+	while (len) {
+		u32 off = pos & ~PAGE_MASK;
+		u32 n = min_t(u32, PAGE_SIZE - off, len);
+
+		if (copy_page_to_iter(rec->pages[pos >> PAGE_SHIFT], off, n,
+				      to) != n)
+			return -EFAULT;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * The record type of what this call returns: the first record decides,
+ * and tells the caller through a TLS_GET_RECORD_TYPE cmsg; a control
+ * record needs that cmsg (kTLS: EIO without room for it).  Returns 1 to
+ * go on, 0 to stop before a record of another type, or an error.
+ */
+static int tlso_rx_type(struct msghdr *msg, u8 type, u8 *control)
+{
+	int err;
+
+	if (*control)
+		return *control == type;
+	if (!type)
+		return -EBADMSG;
+	*control = type;
+	err = put_cmsg(msg, SOL_TLS, TLS_GET_RECORD_TYPE, sizeof(type), &type);
+	if (type != TLSO_TYPE_DATA && (err || (msg->msg_flags & MSG_CTRUNC)))
+		return -EIO;
+	return 1;
+}
+
+/* Wait for a whole record, an error or the end; lock_sock held. */
+static int tlso_rx_wait(struct sock *sk, struct tlso_ctx *ctx, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct tlso_rx *rx = &ctx->rx;
+
+	if (sk->sk_err)
+		return sock_error(sk);
+	if ((sk->sk_shutdown & RCV_SHUTDOWN) || sock_flag(sk, SOCK_DONE))
+		return 0;
+	if (!*timeo)
+		return -EAGAIN;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+	sk_wait_event(sk, timeo,
+		      rx->ready || rx->err || READ_ONCE(sk->sk_err) ||
+		      (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN), &wait);
+	sk_clear_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (signal_pending(current))
+		return sock_intr_errno(*timeo);
+	return 1;
+}
+
+int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+		 int flags, int *addr_len)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+	struct tlso_rx *rx = &ctx->rx;
+	bool peek = flags & MSG_PEEK;
+	struct tlso_rxrec *cur = NULL;
+	u32 skip = 0;	/* MSG_PEEK: bytes of cur already returned */
+	size_t copied = 0;
+	u8 control = 0;
+	int target, err = 0;
+	long timeo;
+
+	if (!ctx->rx_ready || (flags & MSG_ERRQUEUE))
+		return ctx->sk_proto->recvmsg(sk, msg, len, flags, addr_len);
+
+	lock_sock(sk);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	if (!list_empty(&rx->recs))
+		cur = list_first_entry(&rx->recs, struct tlso_rxrec, list);
+
+	while (copied < len) {
+		u32 n;
+
+		if (!cur) {
+			bool zc, can_zc;
+			u32 got;
+
+			if (rx->err) {
+				err = rx->err;
+				break;
+			}
+			if (rx->key_update) {
+				err = -EKEYEXPIRED;
+				break;
+			}
+			if (!rx->in[0] && tlso_pages_alloc(rx->in, GFP_KERNEL)) {
+				err = -ENOMEM;
+				break;
+			}
+			tlso_rx_pull(sk, ctx);
+			if (!rx->ready) {
+				if (rx->err)
+					continue;
+				if (copied >= target)
+					break;
+				err = tlso_rx_wait(sk, ctx, &timeo);
+				if (err <= 0)
+					break;
+				err = 0;
+				continue;
+			}
+			/* Peeked data must stay; kernel buffers are copied. */
+			can_zc = !peek && user_backed_iter(&msg->msg_iter) &&
+				 (!control || control == TLSO_TYPE_DATA);
+			err = tlso_rx_decrypt(sk, ctx, can_zc ?
+					      &msg->msg_iter : NULL, &zc, &got);
+			if (err)
+				break;
+			if (zc) {
+				/* Only data goes straight to the reader. */
+				err = tlso_rx_type(msg, TLSO_TYPE_DATA,
+						   &control);
+				if (err < 0)
+					break;
+				err = 0;
+				copied += got;
+				msg->msg_flags |= MSG_EOR;
+				continue;
+			}
+			cur = list_last_entry(&rx->recs, struct tlso_rxrec,
+					      list);
+			skip = 0;
+		}
+
+		err = tlso_rx_type(msg, cur->type, &control);
+		if (err <= 0)
+			break;
+		err = 0;
+		n = min_t(size_t, cur->len - skip, len - copied);
+		if (tlso_rxrec_copy(cur, skip, n, &msg->msg_iter)) {
+			err = -EFAULT;
+			break;
+		}
+		copied += n;
+		if (peek) {
+			skip += n;
+		} else {
+			cur->off += n;
+			cur->len -= n;
+		}
+		if (cur->len == skip) {
+			struct tlso_rxrec *next = NULL;
+
+			if (!list_is_last(&cur->list, &rx->recs))
+				next = list_next_entry(cur, list);
+			if (!peek) {
+				tlso_rxrec_free(cur);
+				msg->msg_flags |= MSG_EOR;
+			}
+			cur = next;
+			skip = 0;
+		}
+		/* A control record comes alone. */
+		if (control != TLSO_TYPE_DATA)
+			break;
+	}
+	release_sock(sk);
+	return copied ? copied : err;
+}
+
+__poll_t tlso_poll(struct file *file, struct socket *sock,
+		   struct poll_table_struct *wait)
+{
+	struct sock *sk = sock->sk;
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+	__poll_t mask = ctx->sk_ops->poll(file, sock, wait);
+
+	if (!ctx->rx_ready)
+		return mask;
+	/* Input means a whole record, or an error or end to report. */
+	if (tlso_rx_readable(ctx))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	else if (!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
+		 !READ_ONCE(sk->sk_err))
+		mask &= ~(EPOLLIN | EPOLLRDNORM);
+	return mask;
+}
+
+bool tlso_sock_is_readable(struct sock *sk)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+
+	return ctx && ctx->rx_ready && tlso_rx_readable(ctx);
+}
+
+int tlso_rx_init(struct sock *sk, struct tlso_ctx *ctx)
+{
+	struct tlso_rx *rx = &ctx->rx;
+	int err;
+
+	err = tlso_pages_alloc(rx->in, GFP_KERNEL);
+	if (err)
+		return err;
+	tlso_rx_reset_in(rx);
+	ctx->rx_ready = 1;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	rx->saved_data_ready = sk->sk_data_ready;
+	sk->sk_data_ready = tlso_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	/* Records that arrived before the keys are read with them. */
+	tlso_rx_pull(sk, ctx);
+	if (tlso_rx_readable(ctx))
+		rx->saved_data_ready(sk);
+	return 0;
+}
+
+/* On close, with lock_sock held. */
+void tlso_rx_release(struct sock *sk, struct tlso_ctx *ctx)
+{
+	struct tlso_rx *rx = &ctx->rx;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_data_ready == tlso_data_ready)
+		sk->sk_data_ready = rx->saved_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+	while (!list_empty(&rx->recs))
+		tlso_rxrec_free(list_first_entry(&rx->recs, struct tlso_rxrec,
+						 list));
+	tlso_pages_free(rx->in);
+	tlso_dir_free(&rx->dir);
+}
+
+int tlso_rx_no_pad_set(struct sock *sk, sockptr_t optval,
+		       unsigned int optlen)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+	u32 val;
+	int err;
+
+	if (ctx->prot.version != TLS_1_3_VERSION ||
+	    sockptr_is_null(optval) || optlen < sizeof(val))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	if (val > 1)
+		return -EINVAL;
+	err = check_zeroed_sockptr(optval, sizeof(val), optlen - sizeof(val));
+	if (err < 1)
+		return err == 0 ? -EINVAL : err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (ctx->rx_ready) {
+		ctx->rx.no_pad = val;
+		err = 0;
+	}
+	release_sock(sk);
+	return err;
+}
+
+int tlso_rx_no_pad_get(struct sock *sk, char __user *optval,
+		       int __user *optlen)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+	int value, len;
+
+	if (ctx->prot.version != TLS_1_3_VERSION)
+		return -EINVAL;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < (int)sizeof(value))
+		return -EINVAL;
+	if (!ctx->rx_ready)
+		return -EINVAL;
+	value = ctx->rx.no_pad;
+	if (put_user(sizeof(value), optlen))
+		return -EFAULT;
+	if (copy_to_user(optval, &value, sizeof(value)))
+		return -EFAULT;
+	return 0;
+}

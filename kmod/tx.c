@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlso: the send path.  Plaintext from sendmsg, sendfile or splice is cut
+ * into records of at most 2^14 bytes, sealed with the direction's AEAD
+ * into page fragments, and handed to TCP by reference, so the ciphertext
+ * is never copied again.  A whole record is encrypted straight from the
+ * caller's pages; only a record built across calls (MSG_MORE) or from
+ * small pieces is copied in first.
+ */
+#include <linux/highmem.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "compat.h"
+#include "tlso.h"
+
+/* User pages one record may span when encrypted in place from them. */
+#define TLSO_ZC_PAGES	16
+
+static u32 tlso_rec_hdr_len(const struct tlso_prot *p)
+{
+	return TLSO_HDR_LEN + p->nonce_len;
+}
+
+static void tlso_txrec_free(struct tlso_txrec *rec)
+{
+	int i;
+
+	if (!rec)
+		return;
+	for (i = 0; i < rec->nfrags; i++)
+		put_page(rec->frags[i].page);
+	kfree(rec);
+}
+
+/*
+ * Reserve cap bytes of page fragments from the socket's page_frag, as TCP
+ * does for its own sendmsg; each fragment holds a page reference that TCP
+ * adds to when it takes the record.
+ */
+static struct tlso_txrec *tlso_txrec_new(struct sock *sk, u32 cap, u8 type)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	struct tlso_txrec *rec;
+
+	rec = kzalloc(sizeof(*rec), sk->sk_allocation);
+	if (!rec)
+		return NULL;
+	rec->type = type;
+	while (rec->cap < cap) {
+		struct tlso_frag *f;
+		u32 n;
+
+		if (rec->nfrags == TLSO_TX_FRAGS ||
+		    !sk_page_frag_refill(sk, pfrag)) {
+			tlso_txrec_free(rec);
+			return NULL;
+		}
+		n = min_t(u32, pfrag->size - pfrag->offset, cap - rec->cap);
+		f = &rec->frags[rec->nfrags++];
+		f->page = pfrag->page;
+		f->off = pfrag->offset;
+		f->len = n;
+		get_page(pfrag->page);
+		pfrag->offset += n;
+		rec->cap += n;
+	}
+	return rec;
+}
+
+/*
+ * Fragment pages come from the page allocator without __GFP_HIGHMEM, and
+ * tlso builds for x86_64 only, so page_address() reaches every byte of a
+ * (possibly compound) fragment page.
+ */
+static u8 *tlso_txrec_ptr(struct tlso_txrec *rec, u32 pos, u32 *avail)
+{
+	int i;
+
+	for (i = 0; i < rec->nfrags; i++) {
+		struct tlso_frag *f = &rec->frags[i];
+
+		if (pos < f->len) {
+			*avail = f->len - pos;
+			return (u8 *)page_address(f->page) + f->off + pos;
+		}
+		pos -= f->len;
+	}
+	*avail = 0;
+	return NULL;
+}
+
+static void tlso_txrec_write(struct tlso_txrec *rec, u32 pos, const void *src,
+			     u32 len)
+{
+	while (len) {
+		u32 avail, n;
+		u8 *p = tlso_txrec_ptr(rec, pos, &avail);
+
+		n = min(avail, len);
+		memcpy(p, src, n);
+		src += n;
+		pos += n;
+		len -= n;
+	}
+}
+
+static size_t tlso_txrec_copy_in(struct tlso_txrec *rec, u32 pos,
+				 struct iov_iter *from, u32 len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		u32 avail, n;
+		u8 *p = tlso_txrec_ptr(rec, pos + done, &avail);
+		size_t got;
+
+		n = min_t(u32, avail, len - done);
+		got = copy_from_iter(p, n, from);
+		done += got;
+		if (got < n)
+			break;
+	}
+	return done;
+}
+
+/* Scatterlist entries for bytes [pos, pos + len) of the record. */
+static int tlso_txrec_sg(struct tlso_txrec *rec, u32 pos, u32 len,
+			 struct scatterlist *sg)
+{
+	int i, n = 0;
+
+	for (i = 0; i < rec->nfrags && len; i++) {
+		struct tlso_frag *f = &rec->frags[i];
+		u32 take;
+
+		if (pos >= f->len) {
+			pos -= f->len;
+			continue;
+		}
+		take = min(f->len - pos, len);
+		sg_set_page(&sg[n++], f->page, take, f->off + pos);
+		len -= take;
+		pos = 0;
+	}
+	return n;
+}
+
+/* Drop the fragment bytes past the sealed record's end. */
+static void tlso_txrec_trim(struct tlso_txrec *rec, u32 size)
+{
+	int i;
+
+	for (i = 0; i < rec->nfrags; i++) {
+		if (size >= rec->frags[i].len) {
+			size -= rec->frags[i].len;
+			continue;
+		}
+		rec->frags[i].len = size;
+		if (size)
+			i++;
+		break;
+	}
+	while (rec->nfrags > i)
+		put_page(rec->frags[--rec->nfrags].page);
+}
+
+/*
+ * Encrypt the record and advance the sequence.  The plaintext is either
+ * already in the record (src == NULL) or in the caller's pages (src, with
+ * nsrc entries to which the AAD and TLS 1.3 type entries are added here).
+ */
+static int tlso_tx_seal(struct sock *sk, struct tlso_ctx *ctx,
+			struct tlso_txrec *rec, struct scatterlist *src,
+			int nsrc)
+{
+	const struct tlso_prot *p = &ctx->prot;
+	struct tlso_dir *d = &ctx->tx.dir;
+	struct scatterlist sg_out[TLSO_TX_FRAGS + 1];
+	u32 hlen = tlso_rec_hdr_len(p);
+	u8 hdr[TLSO_HDR_LEN + TLSO_SEQ_LEN];
+	u8 *aad = ctx->tx.aad, *type = &ctx->tx.tail;
+	u8 iv[TLSO_MAX_IV_LEN];
+	unsigned int aad_len;
+	int n, err;
+
+	tlso_record_build(hdr, p, rec->type, rec->plain, d->iv + p->salt_len);
+	tlso_txrec_write(rec, 0, hdr, hlen);
+	*type = rec->type;
+	if (p->tail_len)
+		tlso_txrec_write(rec, hlen + rec->plain, type, 1);
+	aad_len = tlso_record_aad(aad, p, d->seq, rec->type, rec->plain);
+	tlso_record_iv(iv, p, d->iv, d->seq, NULL);
+
+	sg_init_table(sg_out, TLSO_TX_FRAGS + 1);
+	sg_set_buf(&sg_out[0], aad, aad_len);
+	n = tlso_txrec_sg(rec, hlen, rec->plain + p->tail_len + TLSO_TAG_LEN,
+			  sg_out + 1);
+	sg_mark_end(&sg_out[n]);
+	if (src) {
+		sg_set_buf(&src[0], aad, aad_len);
+		if (p->tail_len)
+			sg_set_buf(&src[nsrc++], type, 1);
+		sg_mark_end(&src[nsrc - 1]);
+	}
+	err = tlso_aead_run(d, true, src ? src : sg_out, sg_out,
+			    rec->plain + p->tail_len, aad_len, iv);
+	memzero_explicit(iv, sizeof(iv));
+	if (err)
+		return err;
+
+	tlso_txrec_trim(rec, hlen + rec->plain + p->tail_len + TLSO_TAG_LEN);
+	if (p->nonce_len)
+		tlso_seq_inc(d->iv + p->salt_len, p->iv_len);
+	/* As kTLS: the last sequence number is used, then the stream dies. */
+	if (tlso_seq_inc(d->seq, TLSO_SEQ_LEN))
+		tlso_abort(sk, -EBADMSG);
+	tlso_stat_inc(sock_net(sk), TLSO_MIB_TX_RECORDS);
+	tlso_stat_add(sock_net(sk), TLSO_MIB_TX_BYTES, rec->plain);
+	return 0;
+}
+
+static int tlso_tcp_send_page(struct sock *sk, struct page *page, u32 off,
+			      u32 len, int flags)
+{
+#ifdef TLSO_HAVE_SENDPAGE
+	return do_tcp_sendpages(sk, page, off, len, flags);
+#else
+	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
+	struct bio_vec bvec;
+
+	bvec_set_page(&bvec, page, len, off);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bvec, 1, len);
+	return tcp_sendmsg_locked(sk, &msg, len);
+#endif
+}
+
+/*
+ * Hand the sealed record to TCP, which takes its own page references.
+ * Returns 0 once TCP has all of it, -EAGAIN when a non-blocking send
+ * filled the send buffer first (the rest goes when TCP has room), or
+ * TCP's error.
+ */
+static int tlso_tx_push(struct sock *sk, struct tlso_ctx *ctx, int flags)
+{
+	struct tlso_txrec *rec = ctx->tx.pend;
+
+	flags &= MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE;
+	while (rec->push_frag < rec->nfrags) {
+		struct tlso_frag *f = &rec->frags[rec->push_frag];
+		bool last = rec->push_frag == rec->nfrags - 1;
+		int ret;
+
+		ret = tlso_tcp_send_page(sk, f->page, f->off + rec->push_off,
+					 f->len - rec->push_off,
+					 last ? flags : flags | MSG_MORE |
+						MSG_SENDPAGE_NOTLAST);
+		if (ret <= 0)
+			return ret ? ret : -EAGAIN;
+		rec->push_off += ret;
+		if (rec->push_off == f->len) {
+			rec->push_frag++;
+			rec->push_off = 0;
+		}
+	}
+	ctx->tx.pend = NULL;
+	tlso_txrec_free(rec);
+	return 0;
+}
+
+/* Seal the open record and send it. */
+static int tlso_tx_close_open(struct sock *sk, struct tlso_ctx *ctx,
+			      int flags)
+{
+	struct tlso_txrec *rec = ctx->tx.open;
+	int err;
+
+	ctx->tx.open = NULL;
+	err = tlso_tx_seal(sk, ctx, rec, NULL, 0);
+	if (err) {
+		tlso_txrec_free(rec);
+		return err;
+	}
+	ctx->tx.pend = rec;
+	return tlso_tx_push(sk, ctx, flags);
+}
+
+/*
+ * Push what is pending, then the open record: what a caller wants before
+ * anything new goes out (another record type, splice_eof, close).
+ */
+int tlso_tx_flush(struct sock *sk, struct tlso_ctx *ctx, int flags)
+{
+	int err;
+
+	if (ctx->tx.pend) {
+		err = tlso_tx_push(sk, ctx, flags);
+		if (err)
+			return err;
+	}
+	if (ctx->tx.open)
+		return tlso_tx_close_open(sk, ctx, flags);
+	return 0;
+}
+
+/*
+ * Encrypt a whole record straight from the caller's pages.  Returns the
+ * bytes consumed, or a negative errno with the iterator untouched, in
+ * which case the caller copies instead.
+ */
+static int tlso_tx_zerocopy(struct sock *sk, struct tlso_ctx *ctx,
+			    struct tlso_txrec *rec, struct iov_iter *from,
+			    u32 len)
+{
+	struct scatterlist src[TLSO_ZC_PAGES + 3];
+	struct page *pages[TLSO_ZC_PAGES];
+	int npages = 0, nsg = 1, i, err;
+	u32 got = 0;
+
+	sg_init_table(src, TLSO_ZC_PAGES + 3);
+	while (got < len) {
+		size_t off;
+		ssize_t n;
+		int k;
+
+		n = iov_iter_get_pages2(from, pages + npages, len - got,
+					TLSO_ZC_PAGES - npages, &off);
+		if (n <= 0) {
+			err = n ? n : -EFAULT;
+			goto err_revert;
+		}
+		got += n;
+		for (k = 0; n > 0; k++) {
+			u32 take = min_t(size_t, n, PAGE_SIZE - off);
+
+			sg_set_page(&src[nsg++], pages[npages + k], take, off);
+			n -= take;
+			off = 0;
+		}
+		npages += k;
+		if (got < len && npages == TLSO_ZC_PAGES) {
+			err = -E2BIG;
+			goto err_revert;
+		}
+	}
+
+	rec->plain = len;
+	err = tlso_tx_seal(sk, ctx, rec, src, nsg);
+	for (i = 0; i < npages; i++)
+		put_page(pages[i]);
+	if (err) {
+		rec->plain = 0;
+		iov_iter_revert(from, got);
+		return err;
+	}
+	return len;
+
+err_revert:
+	for (i = 0; i < npages; i++)
+		put_page(pages[i]);
+	iov_iter_revert(from, got);
+	return err;
+}
+
+/*
+ * The send loop shared by sendmsg, sendpage and splice.  more: the caller
+ * has more to say (MSG_MORE, or a splice that is not done), so the last
+ * record stays open.
+ */
+static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
+			struct iov_iter *from, int flags, u8 type, bool more)
+{
+	const struct tlso_prot *p = &ctx->prot;
+	u32 over = tlso_rec_hdr_len(p) + p->tail_len + TLSO_TAG_LEN;
+	bool zc_src = user_backed_iter(from) || iov_iter_is_bvec(from);
+	size_t copied = 0;
+	int err = 0;
+
+	/* A record never mixes types: close a different open one first. */
+	if (ctx->tx.open && ctx->tx.open->type != type) {
+		err = tlso_tx_flush(sk, ctx, flags);
+		if (err)
+			goto out;
+	}
+	if (ctx->tx.pend) {
+		err = tlso_tx_push(sk, ctx, flags);
+		if (err)
+			goto out;
+	}
+
+	while (iov_iter_count(from)) {
+		size_t left = iov_iter_count(from);
+		struct tlso_txrec *rec = ctx->tx.open;
+		size_t n;
+		u32 chunk;
+
+		if (sk->sk_err) {
+			err = -sk->sk_err;
+			goto out;
+		}
+		if (!rec) {
+			u32 want = more || left > TLSO_MAX_PLAIN ?
+				   TLSO_MAX_PLAIN : left;
+
+			rec = tlso_txrec_new(sk, want + over, type);
+			if (!rec) {
+				err = -ENOMEM;
+				goto out;
+			}
+			ctx->tx.open = rec;
+		}
+		chunk = min_t(size_t, left, TLSO_MAX_PLAIN - rec->plain);
+		chunk = min(chunk, rec->cap - over - rec->plain);
+
+		if (!rec->plain && zc_src &&
+		    (chunk == TLSO_MAX_PLAIN || (chunk == left && !more))) {
+			int zn = tlso_tx_zerocopy(sk, ctx, rec, from, chunk);
+
+			if (zn > 0) {
+				copied += zn;
+				ctx->tx.open = NULL;
+				ctx->tx.pend = rec;
+				err = tlso_tx_push(sk, ctx, flags);
+				if (err)
+					goto out;
+				continue;
+			}
+		}
+
+		n = tlso_txrec_copy_in(rec, tlso_rec_hdr_len(p) + rec->plain,
+				       from, chunk);
+		rec->plain += n;
+		copied += n;
+		if (n < chunk) {
+			err = -EFAULT;
+			goto out;
+		}
+		if (rec->plain == TLSO_MAX_PLAIN ||
+		    rec->plain + over == rec->cap ||
+		    (!iov_iter_count(from) && !more)) {
+			err = tlso_tx_close_open(sk, ctx, flags);
+			if (err)
+				goto out;
+		}
+	}
+	/* An empty send without MSG_MORE still ends an open record. */
+	if (!more && ctx->tx.open)
+		err = tlso_tx_close_open(sk, ctx, flags);
+out:
+	/*
+	 * Data taken into a record counts as sent even when TCP could not
+	 * take the record yet: it is sealed, and goes out before anything
+	 * else.
+	 */
+	if (copied)
+		return copied;
+	return err;
+}
+
+static int tlso_tx_cmsg(struct sock *sk, struct msghdr *msg, u8 *type)
+{
+	struct cmsghdr *cmsg;
+	int err = -EINVAL;
+
+	/* As kTLS: control data without a SOL_TLS message is an error. */
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg))
+			return -EINVAL;
+		if (cmsg->cmsg_level != SOL_TLS)
+			continue;
+		if (cmsg->cmsg_type != TLS_SET_RECORD_TYPE ||
+		    cmsg->cmsg_len < CMSG_LEN(sizeof(*type)) ||
+		    (msg->msg_flags & MSG_MORE))
+			return -EINVAL;
+		*type = *(u8 *)CMSG_DATA(cmsg);
+		err = 0;
+	}
+	return err;
+}
+
+int tlso_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+	int flags = msg->msg_flags;
+	u8 type = TLSO_TYPE_DATA;
+	bool more;
+	int err;
+
+	if (!ctx->tx_ready)
+		return ctx->sk_proto->sendmsg(sk, msg, size);
+
+	if (flags & ~(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL |
+		      MSG_CMSG_COMPAT | MSG_EOR | MSG_SPLICE_PAGES |
+		      MSG_SENDPAGE_NOPOLICY))
+		return -EOPNOTSUPP;
+	if ((flags & MSG_EOR) && (flags & MSG_MORE))
+		return -EINVAL;
+	more = flags & MSG_MORE;
+
+	err = mutex_lock_interruptible(&ctx->tx.lock);
+	if (err)
+		return err;
+	lock_sock(sk);
+	if (msg->msg_controllen) {
+		err = tlso_tx_cmsg(sk, msg, &type);
+		if (err)
+			goto out;
+	}
+	err = tlso_tx_send(sk, ctx, &msg->msg_iter, flags, type, more);
+out:
+	if (err < 0)
+		err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	mutex_unlock(&ctx->tx.lock);
+	return err;
+}
+
+#ifdef TLSO_HAVE_SENDPAGE
+int tlso_sendpage(struct sock *sk, struct page *page, int offset,
+		  size_t size, int flags)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+	struct iov_iter from;
+	struct bio_vec bvec;
+	int err;
+
+	if (!ctx->tx_ready)
+		return ctx->sk_proto->sendpage(sk, page, offset, size, flags);
+	if (flags & ~(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL |
+		      MSG_SENDPAGE_NOTLAST | MSG_SENDPAGE_NOPOLICY |
+		      MSG_NO_SHARED_FRAGS))
+		return -EOPNOTSUPP;
+
+	bvec.bv_page = page;
+	bvec.bv_offset = offset;
+	bvec.bv_len = size;
+	iov_iter_bvec(&from, WRITE, &bvec, 1, size);
+
+	err = mutex_lock_interruptible(&ctx->tx.lock);
+	if (err)
+		return err;
+	lock_sock(sk);
+	err = tlso_tx_send(sk, ctx, &from, flags, TLSO_TYPE_DATA,
+			   flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST));
+	if (err < 0)
+		err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	mutex_unlock(&ctx->tx.lock);
+	return err;
+}
+#endif
+
+/* The end of a splice or sendfile: what it left open goes out. */
+void tlso_splice_eof(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+
+	if (!ctx->tx_ready || !ctx->tx.open)
+		return;
+	mutex_lock(&ctx->tx.lock);
+	lock_sock(sk);
+	tlso_tx_flush(sk, ctx, 0);
+	release_sock(sk);
+	mutex_unlock(&ctx->tx.lock);
+}
+
+static void tlso_tx_work(struct work_struct *work)
+{
+	struct tlso_ctx *ctx = container_of(work, struct tlso_ctx, tx.work);
+	struct sock *sk = ctx->sk;
+
+	mutex_lock(&ctx->tx.lock);
+	lock_sock(sk);
+	if (!ctx->tx.closing && ctx->tx.pend)
+		tlso_tx_push(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	release_sock(sk);
+	mutex_unlock(&ctx->tx.lock);
+}
+
+/*
+ * TCP freed send buffer space.  A record that did not fit is pushed from
+ * a work item, since this runs in softirq with the socket spinlock held.
+ */
+static void tlso_write_space(struct sock *sk)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+
+	if (ctx->tx.pend && !ctx->tx.closing)
+		schedule_work(&ctx->tx.work);
+	ctx->tx.saved_write_space(sk);
+}
+
+int tlso_tx_init(struct sock *sk, struct tlso_ctx *ctx)
+{
+	INIT_WORK(&ctx->tx.work, tlso_tx_work);
+	write_lock_bh(&sk->sk_callback_lock);
+	ctx->tx.saved_write_space = sk->sk_write_space;
+	sk->sk_write_space = tlso_write_space;
+	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
+/*
+ * On close: stop the work, push what was sent but is not in TCP yet --
+ * including an open MSG_MORE record, which kTLS would drop -- and free.
+ * Called without lock_sock, since pushing may wait for send space.
+ */
+void tlso_tx_release(struct sock *sk, struct tlso_ctx *ctx)
+{
+	lock_sock(sk);
+	ctx->tx.closing = true;
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_write_space == tlso_write_space)
+		sk->sk_write_space = ctx->tx.saved_write_space;
+	write_unlock_bh(&sk->sk_callback_lock);
+	release_sock(sk);
+	cancel_work_sync(&ctx->tx.work);
+
+	mutex_lock(&ctx->tx.lock);
+	lock_sock(sk);
+	if (!sk->sk_err)
+		tlso_tx_flush(sk, ctx, MSG_NOSIGNAL);
+	tlso_txrec_free(ctx->tx.open);
+	tlso_txrec_free(ctx->tx.pend);
+	ctx->tx.open = NULL;
+	ctx->tx.pend = NULL;
+	tlso_dir_free(&ctx->tx.dir);
+	release_sock(sk);
+	mutex_unlock(&ctx->tx.lock);
+}
