@@ -193,6 +193,13 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 	size_t got = 0;
 
 	*zc = false;
+	/* As on send: the last sequence number is never used. */
+	if (!memchr_inv(d->seq, 0xff, TLSO_SEQ_LEN)) {
+		err = -EBADMSG;
+		rx->err = err;
+		tlso_abort(sk, err);
+		return err;
+	}
 	sg_init_table(src, TLSO_REC_PAGES + 2);
 	nsrc = tlso_pages_sg(rx->in, hlen, clen, src + 1);
 	sg_mark_end(&src[nsrc]);
@@ -297,8 +304,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 
 done:
 	tlso_rx_reset_in(rx);
-	if (tlso_seq_inc(d->seq, TLSO_SEQ_LEN))
-		tlso_abort(sk, -EBADMSG);
+	tlso_seq_inc(d->seq, TLSO_SEQ_LEN);
 	tlso_stat_inc(sock_net(sk), TLSO_MIB_RX_RECORDS);
 	tlso_stat_add(sock_net(sk), TLSO_MIB_RX_BYTES, *len);
 	err = 0;
@@ -327,11 +333,14 @@ static int tlso_rxrec_copy(struct tlso_rxrec *rec, u32 skip, u32 len,
 	u32 pos = rec->off + skip;
 
 	while (len) {
-		u32 off = pos & ~PAGE_MASK;
-		u32 n = min_t(u32, PAGE_SIZE - off, len);
+		u32 n = min_t(u32, PAGE_SIZE - (pos & ~PAGE_MASK), len);
 
-		if (copy_page_to_iter(rec->pages[pos >> PAGE_SHIFT], off, n,
-				      to) != n)
+		/*
+		 * Not copy_page_to_iter(): into a 6.1 pipe that would lend
+		 * the page itself, which pipe readers reject as not
+		 * up to date.
+		 */
+		if (copy_to_iter(tlso_page_ptr(rec->pages, pos), n, to) != n)
 			return -EFAULT;
 		pos += n;
 		len -= n;

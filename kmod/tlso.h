@@ -62,6 +62,7 @@ struct tlso_tx {
 	int pend_flags;
 	struct work_struct work;	/* pushes pend when TCP has room */
 	void (*saved_write_space)(struct sock *sk);
+	int err;	/* sticky: sequence numbers used up */
 	bool closing;
 	/* scatterlist data must not live on a (vmapped) stack */
 	u8 aad[TLSO_MAX_AAD_LEN];

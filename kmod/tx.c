@@ -215,9 +215,16 @@ static int tlso_tx_seal(struct sock *sk, struct tlso_ctx *ctx,
 	tlso_txrec_trim(rec, hlen + rec->plain + p->tail_len + TLSO_TAG_LEN);
 	if (p->nonce_len)
 		tlso_seq_inc(d->iv + p->salt_len, p->iv_len);
-	/* As kTLS: the last sequence number is used, then the stream dies. */
-	if (tlso_seq_inc(d->seq, TLSO_SEQ_LEN))
+	/*
+	 * As kTLS: a record that would leave the sequence number wrapped is
+	 * not sent, and the stream is dead for good -- a wrapped counter
+	 * would reuse a nonce.
+	 */
+	if (tlso_seq_inc(d->seq, TLSO_SEQ_LEN)) {
+		ctx->tx.err = -EBADMSG;
 		tlso_abort(sk, -EBADMSG);
+		return -EBADMSG;
+	}
 	tlso_stat_inc(sock_net(sk), TLSO_MIB_TX_RECORDS);
 	tlso_stat_add(sock_net(sk), TLSO_MIB_TX_BYTES, rec->plain);
 	return 0;
@@ -308,8 +315,8 @@ int tlso_tx_flush(struct sock *sk, struct tlso_ctx *ctx, int flags)
 
 /*
  * Encrypt a whole record straight from the caller's pages.  Returns the
- * bytes consumed, or a negative errno with the iterator untouched, in
- * which case the caller copies instead.
+ * bytes consumed; 0 with the iterator untouched when the pages cannot be
+ * had that way, and the caller copies instead; or an error of the seal.
  */
 static int tlso_tx_zerocopy(struct sock *sk, struct tlso_ctx *ctx,
 			    struct tlso_txrec *rec, struct iov_iter *from,
@@ -328,10 +335,8 @@ static int tlso_tx_zerocopy(struct sock *sk, struct tlso_ctx *ctx,
 
 		n = iov_iter_get_pages2(from, pages + npages, len - got,
 					TLSO_ZC_PAGES - npages, &off);
-		if (n <= 0) {
-			err = n ? n : -EFAULT;
+		if (n <= 0)
 			goto err_revert;
-		}
 		got += n;
 		for (k = 0; n > 0; k++) {
 			u32 take = min_t(size_t, n, PAGE_SIZE - off);
@@ -341,10 +346,8 @@ static int tlso_tx_zerocopy(struct sock *sk, struct tlso_ctx *ctx,
 			off = 0;
 		}
 		npages += k;
-		if (got < len && npages == TLSO_ZC_PAGES) {
-			err = -E2BIG;
+		if (got < len && npages == TLSO_ZC_PAGES)
 			goto err_revert;
-		}
 	}
 
 	rec->plain = len;
@@ -362,7 +365,7 @@ err_revert:
 	for (i = 0; i < npages; i++)
 		put_page(pages[i]);
 	iov_iter_revert(from, got);
-	return err;
+	return 0;
 }
 
 /*
@@ -397,8 +400,8 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 		size_t n;
 		u32 chunk;
 
-		if (sk->sk_err) {
-			err = -sk->sk_err;
+		if (ctx->tx.err || sk->sk_err) {
+			err = ctx->tx.err ? : -sk->sk_err;
 			goto out;
 		}
 		if (!rec) {
@@ -419,6 +422,10 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 		    (chunk == TLSO_MAX_PLAIN || (chunk == left && !more))) {
 			int zn = tlso_tx_zerocopy(sk, ctx, rec, from, chunk);
 
+			if (zn < 0) {
+				err = zn;
+				goto out;
+			}
 			if (zn > 0) {
 				copied += zn;
 				ctx->tx.open = NULL;

@@ -71,7 +71,6 @@ TEST_F(ktls, tlso_encrypts_ktls_decrypts)
 	size_t i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		TH_LOG("%zu bytes", sizes[i]);
 		ASSERT_EQ(sock_xfer(self->a, self->b, sizes[i], 65536, i), 0);
 	}
 }
@@ -81,7 +80,6 @@ TEST_F(ktls, ktls_encrypts_tlso_decrypts)
 	size_t i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		TH_LOG("%zu bytes", sizes[i]);
 		ASSERT_EQ(sock_xfer(self->b, self->a, sizes[i], 65536, i), 0);
 	}
 }
