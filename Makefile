@@ -90,10 +90,13 @@ build/tests/unit/%: tests/unit/%.c kmod/cipher.c kmod/cipher.h $(TEST_HDRS)
 		$(if $(filter cipher_test,$*),kmod/cipher.c)
 
 # In-VM tests run on the host's libraries inside the guest.
+# In-VM tests that talk TLS themselves use GnuTLS, the independent stack.
+VM_LIBS := $(LIB) $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls) -lpthread
+
 build/tests/vm/%: tests/vm/%.c $(TEST_HDRS) $(LIB)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< $(LIB)
+	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< $(VM_LIBS)
 
 tests: $(UNIT_TESTS) $(VM_TESTS) $(PROGS)
 
