@@ -6,6 +6,7 @@
 #   make check      every test: host unit tests, then the in-VM suite on
 #                   each supported kernel (KVER=... for one)
 #   make demo       the demo, in a VM
+#   make lint       sparse and checkpatch.pl on the kernel side
 #   make clean      remove everything the build made
 #
 #   KVER=6.1.0-56-amd64 or KDIR=/path/to/build   kernel to build against
@@ -50,7 +51,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(wildcard tests/unit
 VM_TESTS := $(patsubst tests/vm/%.c,build/tests/vm/%,$(wildcard tests/vm/*.c))
 TEST_HDRS := $(wildcard tests/lib/*.h) kmod/include/uapi/linux/tlso.h
 
-.PHONY: all module userspace tests check demo clean help FORCE
+.PHONY: all module userspace tests check demo lint clean help FORCE
 
 all: module userspace
 
@@ -122,6 +123,10 @@ demo:
 	@scripts/deps
 	@$(MAKE) --no-print-directory all
 	@scripts/vm-run --kernel $(KVER) -- scripts/demo
+
+lint:
+	@scripts/deps --lint
+	@scripts/lint
 
 clean:
 	$(Q)if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) TLSO_TEST_MODULES=m clean; fi

@@ -154,6 +154,7 @@ static int tlso_build_proto(struct sock *sk, int family)
 		tlso_fill_proto(&tlso_prots[family], base);
 		tlso_fill_ops(&tlso_ops[family], ops);
 		tlso_base_ops[family] = ops;
+		/* Publish the filled tables before the fast path's check. */
 		smp_store_release(&tlso_base_prots[family], base);
 	} else if (tlso_base_prots[family] != base ||
 		   tlso_base_ops[family] != ops) {
