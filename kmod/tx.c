@@ -612,9 +612,27 @@ int tlso_tx_init(struct sock *sk, struct tlso_ctx *ctx)
 }
 
 /*
+ * Let TCP queue the last records whatever its send buffer holds: close()
+ * must neither block on a peer that does not read nor drop data the
+ * caller was told was sent.  TCP sends them after close, as it sends the
+ * rest of its queue.  At most two records, so the excess is bounded.
+ */
+static void tlso_tx_room_for_last(struct sock *sk, struct tlso_ctx *ctx)
+{
+	int need = 64 * 1024;
+
+	if (ctx->tx.pend)
+		need += ctx->tx.pend->cap;
+	if (ctx->tx.open)
+		need += ctx->tx.open->cap;
+	need += READ_ONCE(sk->sk_wmem_queued);
+	if (need > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, need);
+}
+
+/*
  * On close: stop the work, push what was sent but is not in TCP yet --
  * including an open MSG_MORE record, which kTLS would drop -- and free.
- * Called without lock_sock, since pushing may wait for send space.
  */
 void tlso_tx_release(struct sock *sk, struct tlso_ctx *ctx)
 {
@@ -629,8 +647,10 @@ void tlso_tx_release(struct sock *sk, struct tlso_ctx *ctx)
 
 	mutex_lock(&ctx->tx.lock);
 	lock_sock(sk);
-	if (!sk->sk_err)
-		tlso_tx_flush(sk, ctx, MSG_NOSIGNAL);
+	if (!sk->sk_err && !ctx->tx.err) {
+		tlso_tx_room_for_last(sk, ctx);
+		tlso_tx_flush(sk, ctx, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
 	tlso_txrec_free(ctx->tx.open);
 	tlso_txrec_free(ctx->tx.pend);
 	ctx->tx.open = NULL;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/sendfile.h>
+#include <time.h>
 #include <linux/tls.h>
 
 #include "harness.h"
@@ -523,6 +524,48 @@ TEST_F(dp, close_flushes_an_open_record)
 	ASSERT_EQ(recv(self->b, got, sizeof(got), 0), 4);
 	EXPECT_MEMEQ(got, "tail", 4);
 	EXPECT_EQ(recv(self->b, got, sizeof(got), 0), 0);
+}
+
+/*
+ * A decision of tlso's: close() neither blocks on a peer that does not
+ * read nor drops a record that TCP could not take yet.
+ */
+TEST_F(dp, close_with_a_full_send_buffer)
+{
+	size_t chunk = 65536, sent = 0, got = 0, i;
+	unsigned char *buf = malloc(chunk);
+	struct timespec t0, t1;
+
+	if (!is_tlso(variant))
+		SKIP("tlso's own promise");
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_OK(fcntl(self->a, F_SETFL, O_NONBLOCK));
+	for (;;) {
+		ssize_t n;
+
+		for (i = 0; i < chunk; i++)
+			buf[i] = sock_pattern(sent + i, 12);
+		n = send(self->a, buf, chunk, 0);
+		if (n < 0)
+			break;
+		sent += n;
+	}
+	ASSERT_EQ(errno, EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	close(self->a);
+	self->a = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_LT(t1.tv_sec - t0.tv_sec, 2);
+	while (got < sent) {
+		ssize_t n = recv(self->b, buf, chunk, 0);
+
+		ASSERT_GT(n, 0);
+		for (i = 0; i < (size_t)n; i++)
+			ASSERT_EQ(buf[i], sock_pattern(got + i, 12));
+		got += n;
+	}
+	EXPECT_EQ(recv(self->b, buf, chunk, 0), 0);
+	free(buf);
 }
 
 TEST_HARNESS_MAIN
