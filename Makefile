@@ -84,11 +84,12 @@ userspace/tlsoctl: userspace/tlsoctl.c $(LIB) userspace/libtlso.h
 	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(LIB)
 
 # Host unit tests: sanitizers on, kernel-shared sources compiled as is.
-build/tests/unit/%: tests/unit/%.c kmod/cipher.c kmod/cipher.h $(TEST_HDRS)
+SHARED := kmod/cipher.c kmod/record.c
+build/tests/unit/%: tests/unit/%.c $(SHARED) kmod/cipher.h kmod/record.h $(TEST_HDRS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Ikmod -o $@ $< \
-		$(if $(filter cipher_test,$*),kmod/cipher.c)
+		$(if $(filter-out harness_test,$*),$(SHARED))
 
 # In-VM tests run on the host's libraries inside the guest.
 # In-VM tests that talk TLS themselves use GnuTLS, the independent stack.

@@ -54,7 +54,7 @@ int tlso_record_parse(const __u8 *hdr, const struct tlso_prot *p,
 
 	if (n > tlso_record_max_payload(p))
 		return -EMSGSIZE;
-	if (n < p->nonce_len + TLSO_TAG_LEN)
+	if (n < (unsigned int)p->nonce_len + TLSO_TAG_LEN)
 		return -EBADMSG;
 	if (hdr[1] != 3 || hdr[2] != 3)
 		return -EINVAL;
