@@ -502,6 +502,11 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		if (control != TLSO_TYPE_DATA)
 			break;
 	}
+	/*
+	 * Take the next record now if TCP holds it whole: no new segment
+	 * may come to call data_ready, and poll must see it.
+	 */
+	tlso_rx_pull(sk, ctx);
 	release_sock(sk);
 	return copied ? copied : err;
 }

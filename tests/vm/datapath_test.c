@@ -568,4 +568,25 @@ TEST_F(dp, close_with_a_full_send_buffer)
 	free(buf);
 }
 
+/* Two records arrive together; after reading the first, poll sees the second. */
+TEST_F(dp, poll_after_a_read_sees_the_next_record)
+{
+	struct pollfd p = { self->ra, POLLIN, 0 };
+	uint8_t wire[400], got[100];
+	ssize_t n, m;
+
+	n = wire_seal(&self->seal, "first", 5, 23, wire, sizeof(wire));
+	ASSERT_GT(n, 0);
+	m = wire_seal(&self->seal, "second", 6, 23, wire + n,
+		      sizeof(wire) - n);
+	ASSERT_GT(m, 0);
+	ASSERT_OK(sock_write_all(self->rb, wire, n + m));
+	ASSERT_EQ(poll(&p, 1, 5000), 1);
+	ASSERT_EQ(recv(self->ra, got, 5, 0), 5);
+	EXPECT_MEMEQ(got, "first", 5);
+	EXPECT_EQ(poll(&p, 1, 2000), 1);
+	ASSERT_EQ(recv(self->ra, got, sizeof(got), MSG_DONTWAIT), 6);
+	EXPECT_MEMEQ(got, "second", 6);
+}
+
 TEST_HARNESS_MAIN
