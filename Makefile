@@ -93,12 +93,13 @@ build/tests/unit/%: tests/unit/%.c $(SHARED) kmod/cipher.h kmod/record.h $(TEST_
 
 # In-VM tests run on the host's libraries inside the guest.
 # In-VM tests that talk TLS themselves use GnuTLS, the independent stack.
-VM_LIBS := $(LIB) $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls) -lpthread
+VM_LIBS := $(LIB) $(shell pkg-config --libs gnutls libnl-genl-3.0 2>/dev/null || echo -lgnutls -lnl-genl-3 -lnl-3) -lpthread
+VM_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 
 build/tests/vm/%: tests/vm/%.c $(TEST_HDRS) $(LIB)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< $(VM_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) $(VM_CFLAGS) -Itests/lib -Iuserspace -o $@ $< $(VM_LIBS)
 
 tests: $(UNIT_TESTS) $(VM_TESTS) $(PROGS)
 

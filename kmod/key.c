@@ -27,6 +27,9 @@ int tlso_key_set(struct sock *sk, sockptr_t optval, unsigned int optlen,
 
 	if (sockptr_is_null(optval) || optlen < sizeof(ci.info))
 		return -EINVAL;
+	err = tlso_hs_key_gate(ctx);
+	if (err)
+		return err;
 	if (ready && ctx->prot.version != TLS_1_3_VERSION) {
 		/* TLS 1.2 has no rekey: a second key is refused. */
 		tlso_stat_inc(net, rekey_error);

@@ -34,13 +34,19 @@ static int __init tlso_init(void)
 	if (err)
 		return err;
 
-	err = tlso_ulp_register(ulp_name);
+	err = tlso_genl_init();
 	if (err)
 		goto err_stat;
+
+	err = tlso_ulp_register(ulp_name);
+	if (err)
+		goto err_genl;
 
 	pr_info("tlso: loaded, TCP ULP \"%s\"\n", ulp_name);
 	return 0;
 
+err_genl:
+	tlso_genl_exit();
 err_stat:
 	tlso_stat_exit();
 	return err;
@@ -49,6 +55,7 @@ err_stat:
 static void __exit tlso_exit(void)
 {
 	tlso_ulp_unregister();
+	tlso_genl_exit();
 	tlso_stat_exit();
 	pr_info("tlso: unloaded\n");
 }

@@ -29,6 +29,7 @@
 #define TLSO_TYPE_HANDSHAKE		22
 #define TLSO_TYPE_DATA			23
 
+#define TLSO_HS_NEW_SESSION_TICKET	4
 #define TLSO_HS_KEY_UPDATE		24
 
 /* The shape of one session's records, fixed when its keys are set. */

@@ -72,7 +72,8 @@ static bool tlso_rx_readable(const struct tlso_ctx *ctx)
 {
 	const struct tlso_rx *rx = &ctx->rx;
 
-	return READ_ONCE(rx->err) || !list_empty(&rx->recs) ||
+	return READ_ONCE(rx->err) || READ_ONCE(rx->eof) ||
+	       !list_empty(&rx->recs) ||
 	       (READ_ONCE(rx->ready) && !READ_ONCE(rx->key_update));
 }
 
@@ -349,6 +350,83 @@ static int tlso_rxrec_copy(struct tlso_rxrec *rec, u32 skip, u32 len,
 }
 
 /*
+ * On sockets tlsod set up the application reads data only: what else the
+ * peer sends after the handshake is dealt with here.  TLS 1.3 session
+ * tickets are dropped (the session is the kernel's now, nobody resumes
+ * it), close_notify is the end of the stream, any other alert an error,
+ * and a KeyUpdate -- which needs the handshake secrets tlsod no longer
+ * has -- a defined error instead of garbage.  Returns 0 or the error.
+ */
+static u8 tlso_rec_byte(struct tlso_rxrec *rec, u32 i)
+{
+	return *tlso_page_ptr(rec->pages, rec->off + i);
+}
+
+static int tlso_rx_post_handshake(struct sock *sk, struct tlso_ctx *ctx,
+				  struct tlso_rxrec *rec)
+{
+	struct tlso_rx *rx = &ctx->rx;
+	u32 pos = 0, n = rec->len;
+	int err = 0;
+
+	if (rec->type == TLSO_TYPE_ALERT) {
+		if (n >= 2 && tlso_rec_byte(rec, 1) == 0) {
+			rx->eof = true;
+			return 0;
+		}
+		err = -ECONNRESET;
+	} else if (rec->type == TLSO_TYPE_HANDSHAKE &&
+		   ctx->prot.version == TLS_1_3_VERSION) {
+		/* Possibly several messages: type(1) length(3) body. */
+		while (!err && pos + 4 <= n) {
+			u8 type = tlso_rec_byte(rec, pos);
+			u32 mlen = tlso_rec_byte(rec, pos + 1) << 16 |
+				   tlso_rec_byte(rec, pos + 2) << 8 |
+				   tlso_rec_byte(rec, pos + 3);
+
+			if (type == TLSO_HS_KEY_UPDATE)
+				err = -EKEYEXPIRED;
+			else if (type != TLSO_HS_NEW_SESSION_TICKET)
+				err = -EPROTO;
+			pos += 4 + mlen;
+		}
+		if (!err && pos != n)
+			err = -EPROTO;
+	} else {
+		err = -EPROTO;
+	}
+	if (err) {
+		rx->err = err;
+		tlso_abort(sk, err);
+	}
+	return err;
+}
+
+int tlso_rx_inject(struct tlso_ctx *ctx, struct list_head *after,
+		   const u8 *data, u32 len)
+{
+	struct tlso_rxrec *rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	u32 pos = 0;
+
+	if (!rec)
+		return -ENOMEM;
+	if (tlso_pages_alloc(rec->pages, GFP_KERNEL)) {
+		kfree(rec);
+		return -ENOMEM;
+	}
+	while (pos < len) {
+		u32 n = min_t(u32, len - pos, PAGE_SIZE - (pos & ~PAGE_MASK));
+
+		memcpy(tlso_page_ptr(rec->pages, pos), data + pos, n);
+		pos += n;
+	}
+	rec->len = len;
+	rec->type = TLSO_TYPE_DATA;
+	list_add(&rec->list, after);
+	return 0;
+}
+
+/*
  * The record type of what this call returns: the first record decides,
  * and tells the caller through a TLS_GET_RECORD_TYPE cmsg; a control
  * record needs that cmsg (kTLS: EIO without room for it).  Returns 1 to
@@ -407,7 +485,12 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	int target, err = 0;
 	long timeo;
 
-	if (!ctx->rx_ready || (flags & MSG_ERRQUEUE))
+	if (flags & MSG_ERRQUEUE)
+		return ctx->sk_proto->recvmsg(sk, msg, len, flags, addr_len);
+	err = tlso_hs_gate(sk, ctx, flags & MSG_DONTWAIT);
+	if (err)
+		return err;
+	if (!ctx->rx_ready)
 		return ctx->sk_proto->recvmsg(sk, msg, len, flags, addr_len);
 
 	lock_sock(sk);
@@ -423,6 +506,8 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			bool zc, can_zc;
 			u32 got;
 
+			if (rx->eof)
+				break;
 			if (rx->err) {
 				err = rx->err;
 				break;
@@ -470,6 +555,20 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			skip = 0;
 		}
 
+		if (ctx->daemon_mode && cur->type != TLSO_TYPE_DATA) {
+			struct tlso_rxrec *next = NULL;
+
+			if (!list_is_last(&cur->list, &rx->recs))
+				next = list_next_entry(cur, list);
+			err = tlso_rx_post_handshake(sk, ctx, cur);
+			tlso_rxrec_free(cur);
+			cur = next;
+			skip = 0;
+			if (err < 0)
+				break;
+			err = 0;
+			continue;
+		}
 		err = tlso_rx_type(msg, cur->type, &control);
 		if (err <= 0)
 			break;
@@ -518,15 +617,15 @@ __poll_t tlso_poll(struct file *file, struct socket *sock,
 	struct tlso_ctx *ctx = tlso_get_ctx(sk);
 	__poll_t mask = ctx->sk_ops->poll(file, sock, wait);
 
-	if (!ctx->rx_ready)
-		return mask;
-	/* Input means a whole record, or an error or end to report. */
-	if (tlso_rx_readable(ctx))
-		mask |= EPOLLIN | EPOLLRDNORM;
-	else if (!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
-		 !READ_ONCE(sk->sk_err))
-		mask &= ~(EPOLLIN | EPOLLRDNORM);
-	return mask;
+	if (ctx->rx_ready) {
+		/* Input means a whole record, or an error or end to report. */
+		if (tlso_rx_readable(ctx))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		else if (!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
+			 !READ_ONCE(sk->sk_err))
+			mask &= ~(EPOLLIN | EPOLLRDNORM);
+	}
+	return tlso_hs_poll_mask(ctx, mask);
 }
 
 bool tlso_sock_is_readable(struct sock *sk)

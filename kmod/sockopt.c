@@ -57,6 +57,8 @@ int tlso_setsockopt(struct sock *sk, int level, int optname,
 		return err;
 	case TLS_RX_EXPECT_NO_PAD:
 		return tlso_rx_no_pad_set(sk, optval, optlen);
+	case TLSO_HANDSHAKE:
+		return tlso_hs_start(sk, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -99,6 +101,9 @@ int tlso_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TLS_RX_EXPECT_NO_PAD:
 		err = tlso_rx_no_pad_get(sk, optval, optlen);
+		break;
+	case TLSO_HANDSHAKE:
+		err = tlso_hs_status(sk, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;

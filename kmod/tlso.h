@@ -13,6 +13,7 @@
 #include <net/sock.h>
 
 #include "record.h"
+#include <uapi/linux/tlso.h>
 
 /* Pages of one record: header, 2^14 + 256 bytes and the tag fit in 5. */
 #define TLSO_REC_PAGES	5
@@ -87,11 +88,32 @@ struct tlso_rx {
 	bool ready;	/* in[] holds one whole record */
 	bool no_pad;	/* TLS_RX_EXPECT_NO_PAD */
 	bool key_update;	/* peer's KeyUpdate seen, new key awaited */
+	bool eof;	/* close_notify read (sockets set up by tlsod) */
 	int err;	/* sticky: the stream is broken */
 	struct list_head recs;	/* struct tlso_rxrec */
 	void (*saved_data_ready)(struct sock *sk);
 	u8 aad[TLSO_MAX_AAD_LEN];
 	u8 tail;
+};
+
+/* A handshake request for tlsod (handshake.c). */
+struct tlso_hs {
+	struct list_head list;	/* pending or accepted, under tlso_hs_lock */
+	u64 id;
+	struct sock *sk;	/* held */
+	struct file *file;	/* held: what ACCEPT installs in tlsod */
+	struct tlso_handshake_req req;
+	u32 portid;		/* tlsod's netlink socket, once accepted */
+	bool ended;
+	struct delayed_work timeout;
+};
+
+/* What ACCEPT holds of a request while it hands it out. */
+struct tlso_hs_ticket {
+	u64 id;
+	struct tlso_handshake_req req;
+	struct sock *sk;	/* held */
+	struct file *file;	/* held, until installed in the daemon */
 };
 
 /* Per-socket state, hung off icsk_ulp_data while tlso is attached. */
@@ -108,6 +130,15 @@ struct tlso_ctx {
 	u8 tx_ready:1;
 	u8 rx_ready:1;
 	u8 zerocopy_sendfile:1;
+	/* set up by tlsod: post-handshake messages handled here */
+	u8 daemon_mode:1;
+	u8 close_notify_sent:1;
+	/* handshake.c */
+	struct tlso_hs *hs;
+	u32 hs_state;		/* TLSO_HS_* */
+	u32 hs_status;		/* positive errno */
+	struct pid *hs_owner;	/* tlsod's process while it runs */
+	char hs_identity[256];
 };
 
 /*
@@ -161,6 +192,7 @@ void tlso_tx_release(struct sock *sk, struct tlso_ctx *ctx);
 int tlso_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 void tlso_splice_eof(struct socket *sock);
 int tlso_tx_flush(struct sock *sk, struct tlso_ctx *ctx, int flags);
+void tlso_shutdown(struct sock *sk, int how);
 int tlso_sendpage(struct sock *sk, struct page *page, int offset,
 		  size_t size, int flags);
 
@@ -176,6 +208,30 @@ int tlso_rx_no_pad_set(struct sock *sk, sockptr_t optval,
 		       unsigned int optlen);
 int tlso_rx_no_pad_get(struct sock *sk, char __user *optval,
 		       int __user *optlen);
+int tlso_rx_inject(struct tlso_ctx *ctx, struct list_head *after,
+		   const u8 *data, u32 len);
+
+/* handshake.c */
+int tlso_hs_start(struct sock *sk, sockptr_t optval, unsigned int optlen);
+int tlso_hs_status(struct sock *sk, char __user *optval, int __user *optlen);
+int tlso_hs_gate(struct sock *sk, struct tlso_ctx *ctx, bool nonblock);
+__poll_t tlso_hs_poll_mask(struct tlso_ctx *ctx, __poll_t mask);
+int tlso_hs_key_gate(struct tlso_ctx *ctx);
+int tlso_hs_take(const struct net *net, u32 portid,
+		 struct tlso_hs_ticket *t);
+void tlso_hs_untake(struct tlso_hs_ticket *t);
+void tlso_hs_handed_out(struct tlso_hs_ticket *t);
+struct tlso_hs *tlso_hs_find(const struct net *net, u64 id, u32 portid,
+			     const struct sock *sk);
+void tlso_hs_end(struct tlso_hs *hs, int status, const char *identity,
+		 const u8 *data, u32 len);
+void tlso_hs_daemon_gone(const struct net *net, u32 portid);
+
+/* genl.c */
+int tlso_genl_init(void);
+void tlso_genl_exit(void);
+bool tlso_genl_has_daemon(struct net *net);
+int tlso_genl_ready(struct net *net);
 
 /* stat.c */
 enum tlso_mib_field {

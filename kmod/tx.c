@@ -496,6 +496,9 @@ int tlso_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	bool more;
 	int err;
 
+	err = tlso_hs_gate(sk, ctx, flags & MSG_DONTWAIT);
+	if (err)
+		return err;
 	if (!ctx->tx_ready)
 		return ctx->sk_proto->sendmsg(sk, msg, size);
 
@@ -534,6 +537,9 @@ int tlso_sendpage(struct sock *sk, struct page *page, int offset,
 	struct bio_vec bvec;
 	int err;
 
+	err = tlso_hs_gate(sk, ctx, flags & MSG_DONTWAIT);
+	if (err)
+		return err;
 	if (!ctx->tx_ready)
 		return ctx->sk_proto->sendpage(sk, page, offset, size, flags);
 	if (flags & ~(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL |
@@ -612,6 +618,50 @@ int tlso_tx_init(struct sock *sk, struct tlso_ctx *ctx)
 }
 
 /*
+ * On sockets tlsod set up, the end of sending is said in TLS too, so that
+ * peers such as OpenSSL see a clean end rather than a truncation.
+ * lock_sock and the send lock held.
+ */
+static void tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
+{
+	static const u8 alert[2] = { 1, 0 };	/* warning, close_notify */
+	struct kvec kv = { .iov_base = (void *)alert, .iov_len = 2 };
+	struct iov_iter from;
+
+	if (!ctx->daemon_mode || ctx->close_notify_sent || ctx->tx.err ||
+	    sk->sk_err)
+		return;
+	ctx->close_notify_sent = 1;
+	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, sizeof(alert));
+	tlso_tx_send(sk, ctx, &from, MSG_DONTWAIT | MSG_NOSIGNAL,
+		     TLSO_TYPE_ALERT, false);
+}
+
+/* shutdown(SHUT_WR): close_notify first; lock_sock held by the caller. */
+void tlso_shutdown(struct sock *sk, int how)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+
+	/* The send lock ranks above lock_sock: only try it. */
+	if ((how & SEND_SHUTDOWN) && ctx->tx_ready && ctx->daemon_mode &&
+	    mutex_trylock(&ctx->tx.lock)) {
+		u8 shut = sk->sk_shutdown;
+
+		/*
+		 * inet_shutdown() marks the socket before calling here, and
+		 * TCP would refuse these last records; nobody else can send
+		 * while the socket lock is held.
+		 */
+		WRITE_ONCE(sk->sk_shutdown, shut & ~SEND_SHUTDOWN);
+		tlso_tx_flush(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+		tlso_tx_close_notify(sk, ctx);
+		WRITE_ONCE(sk->sk_shutdown, shut);
+		mutex_unlock(&ctx->tx.lock);
+	}
+	ctx->sk_proto->shutdown(sk, how);
+}
+
+/*
  * Let TCP queue the last records whatever its send buffer holds: close()
  * must neither block on a peer that does not read nor drop data the
  * caller was told was sent.  TCP sends them after close, as it sends the
@@ -650,6 +700,7 @@ void tlso_tx_release(struct sock *sk, struct tlso_ctx *ctx)
 	if (!sk->sk_err && !ctx->tx.err) {
 		tlso_tx_room_for_last(sk, ctx);
 		tlso_tx_flush(sk, ctx, MSG_NOSIGNAL | MSG_DONTWAIT);
+		tlso_tx_close_notify(sk, ctx);
 	}
 	tlso_txrec_free(ctx->tx.open);
 	tlso_txrec_free(ctx->tx.pend);

@@ -113,6 +113,7 @@ static void tlso_fill_proto(struct proto *p, const struct proto *base)
 	p->recvmsg = tlso_recvmsg;
 	p->splice_eof = tlso_splice_eof;
 	p->sock_is_readable = tlso_sock_is_readable;
+	p->shutdown = tlso_shutdown;
 #ifdef TLSO_HAVE_SENDPAGE
 	p->sendpage = tlso_sendpage;
 #endif

@@ -42,6 +42,111 @@
  */
 #define TLSO_SOL_TLS_BASE	100
 
+/*
+ * TLSO_HANDSHAKE, level SOL_TLS, on a connected socket with tlso attached
+ * and no keys yet.
+ *
+ * setsockopt(fd, SOL_TLS, TLSO_HANDSHAKE, &req, sizeof(req)) asks tlsod
+ * for a handshake on this socket and waits for it: 0 when the socket now
+ * carries TLS, or the error the handshake ended with.  On a non-blocking
+ * socket it returns EINPROGRESS at once, and the socket polls writable
+ * when the handshake has ended; getsockopt then tells how.  While it runs,
+ * the application's own reads and writes wait (EAGAIN when non-blocking).
+ *
+ *	ESRCH		no tlsod is listening in this network namespace
+ *	EALREADY	a handshake is already running on this socket
+ *	EISCONN		the socket already has keys
+ *	EINVAL		bad request (role, reserved, unterminated strings)
+ *	EACCES		the peer's certificate did not verify, or the peer
+ *			refused ours
+ *	ETIMEDOUT	the handshake did not end in time
+ *	ECONNABORTED	tlsod went away during the handshake
+ *	EPROTO		the peer broke the protocol
+ *	EINTR		a signal interrupted the wait (the handshake goes on)
+ *
+ * getsockopt(fd, SOL_TLS, TLSO_HANDSHAKE, &st, &len) returns struct
+ * tlso_handshake_status.
+ */
+#define TLSO_HANDSHAKE		(TLSO_SOL_TLS_BASE + 0)
+
+enum {
+	TLSO_ROLE_CLIENT = 1,
+	TLSO_ROLE_SERVER = 2,
+};
+
+struct tlso_handshake_req {
+	__u32 role;		/* TLSO_ROLE_* */
+	__u32 timeout_ms;	/* 0: the daemon's default */
+	__u32 flags;		/* TLSO_HS_*, 0 for the defaults */
+	__u32 reserved;		/* 0 */
+	char peer_name[256];	/* client: SNI and the name to verify */
+	char profile[64];	/* daemon profile; "" means "default" */
+};
+
+enum {
+	TLSO_HS_NONE = 0,	/* never asked */
+	TLSO_HS_PENDING = 1,	/* queued or running */
+	TLSO_HS_DONE = 2,	/* ended well: the socket carries TLS */
+	TLSO_HS_FAILED = 3,	/* ended with the error in status */
+};
+
+struct tlso_handshake_status {
+	__u32 state;		/* TLSO_HS_* */
+	__u32 status;		/* positive errno when FAILED, else 0 */
+	__u16 version;		/* TLS_1_2_VERSION, TLS_1_3_VERSION */
+	__u16 cipher;		/* TLS_CIPHER_* */
+	__u32 reserved;
+	/* the verified certificate's subject, or the PSK identity */
+	char peer_identity[256];
+};
+
+/*
+ * The handshake upcall: generic netlink family TLSO_GENL_NAME, multicast
+ * group TLSO_GENL_MCGRP.  The module multicasts READY when a request is
+ * queued; tlsod answers ACCEPT (CAP_NET_ADMIN), whose reply installs a
+ * descriptor for the socket in tlsod's own table and carries the request;
+ * tlsod performs the handshake on it, installs the keys with TLS_TX and
+ * TLS_RX, and sends DONE with the status, from the same netlink socket:
+ * that socket closing before DONE (tlsod killed) ends the handshake with
+ * ECONNABORTED.
+ *
+ * On a socket tlsod set up, what the peer sends after the handshake is
+ * handled in the kernel: TLS 1.3 session tickets are dropped, close_notify
+ * reads as end of file, any other alert as ECONNRESET, a KeyUpdate as
+ * EKEYEXPIRED; shutdown(SHUT_WR) and close() send close_notify.
+ */
+#define TLSO_GENL_NAME		"tlso"
+#define TLSO_GENL_VERSION	1
+#define TLSO_GENL_MCGRP		"handshake"
+
+enum {
+	TLSO_CMD_UNSPEC,
+	TLSO_CMD_READY,		/* kernel -> group: a request is queued */
+	TLSO_CMD_ACCEPT,	/* daemon -> kernel: give me the next one */
+	TLSO_CMD_DONE,		/* daemon -> kernel: this one has ended */
+	__TLSO_CMD_MAX
+};
+
+#define TLSO_CMD_MAX (__TLSO_CMD_MAX - 1)
+
+enum {
+	TLSO_A_UNSPEC,
+	TLSO_A_SOCKFD,		/* u32: descriptor in the daemon */
+	TLSO_A_ROLE,		/* u32: TLSO_ROLE_* */
+	TLSO_A_TIMEOUT,		/* u32: milliseconds, 0 for the default */
+	TLSO_A_FLAGS,		/* u32: TLSO_HS_* request flags */
+	TLSO_A_PEERNAME,	/* string */
+	TLSO_A_PROFILE,		/* string */
+	TLSO_A_STATUS,		/* u32: 0 or positive errno */
+	TLSO_A_PEER_IDENTITY,	/* string */
+	/* binary: application data read past Finished, delivered first */
+	TLSO_A_RX_DATA,
+	TLSO_A_REQ_ID,		/* u64: the request ACCEPT handed out */
+	__TLSO_A_MAX
+};
+
+#define TLSO_A_MAX (__TLSO_A_MAX - 1)
+
 /* Lines of /proc/net/tlso_stat, in the order the file prints them. */
 #define TLSO_STAT_CURR_ATTACHED	"TlsoCurrAttached"	/* sockets now */
 #define TLSO_STAT_ATTACHED	"TlsoAttached"		/* total ever */
