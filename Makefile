@@ -45,7 +45,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 # generated; say so once here rather than on every build.
 KBUILD_OPTS := $(if $(wildcard $(KDIR)/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=)
 
-PROGS := userspace/tlsoctl
+PROGS := userspace/tlsoctl userspace/tlsod
 LIB := userspace/libtlso.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(wildcard tests/unit/*.c))
 VM_TESTS := $(patsubst tests/vm/%.c,build/tests/vm/%,$(wildcard tests/vm/*.c))
@@ -83,6 +83,18 @@ userspace/tlsoctl: userspace/tlsoctl.c $(LIB) userspace/libtlso.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(LIB)
 
+# The handshake daemon.  Its libraries' flags are asked for only when it
+# is built, so that other targets work without them.
+TLSOD_SRCS := userspace/tlsod.c userspace/config.c userspace/handshake.c \
+	userspace/netlink.c userspace/trace.c
+TLSOD_HDRS := userspace/tlsod.h userspace/config.h userspace/handshake.h \
+	userspace/netlink.h userspace/trace.h kmod/include/uapi/linux/tlso.h
+TLSOD_PKG = $(shell pkg-config --cflags --libs gnutls libnl-genl-3.0 inih)
+
+userspace/tlsod: $(TLSOD_SRCS) $(TLSOD_HDRS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $(TLSOD_SRCS) $(TLSOD_PKG)
+
 # Host unit tests: sanitizers on, kernel-shared sources compiled as is.
 SHARED := kmod/cipher.c kmod/record.c
 build/tests/unit/%: tests/unit/%.c $(SHARED) kmod/cipher.h kmod/record.h $(TEST_HDRS)
@@ -90,6 +102,20 @@ build/tests/unit/%: tests/unit/%.c $(SHARED) kmod/cipher.h kmod/record.h $(TEST_
 	@mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Ikmod -o $@ $< \
 		$(if $(filter-out harness_test,$*),$(SHARED))
+
+# tlsod's handshake tracer, userspace over GnuTLS: nothing of the kernel's.
+build/tests/unit/trace_test: tests/unit/trace_test.c userspace/trace.c userspace/trace.h $(TEST_HDRS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< \
+		userspace/trace.c $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls) -lpthread
+
+# The configuration parser of tlsod, with its libraries.
+build/tests/unit/config_test: tests/unit/config_test.c userspace/config.c userspace/config.h $(TEST_HDRS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< \
+		userspace/config.c $(TLSOD_PKG)
 
 # In-VM tests run on the host's libraries inside the guest.
 # In-VM tests that talk TLS themselves use GnuTLS, the independent stack.

@@ -1,0 +1,973 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One handshake: the worker process takes a request with ACCEPT, runs
+ * GnuTLS on the descriptor the kernel put into its table, hands the keys
+ * to tlso with the ordinary kTLS options, and reports with DONE.
+ *
+ * The descriptor shares its open file with the application, so its
+ * O_NONBLOCK is the application's: never change it, and wait with poll()
+ * when GnuTLS says EAGAIN.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/tls.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "handshake.h"
+#include "tlsod.h"
+#include "trace.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+/* A worker that outlives its handshake timeout by this much is stuck. */
+#define TLSOD_ALARM_SLACK_S	15
+/* For the netlink exchanges before and after the handshake. */
+#define TLSOD_NL_ALARM_S	30
+
+/* Only what tlso's record layer carries; AES-128-CCM-8 has a short tag. */
+#define TLSOD_CIPHERS \
+	"-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-CCM"
+#define TLSOD_PSK_KX	":+ECDHE-PSK:+DHE-PSK:+PSK"
+/* Without certificates, a suite that needs one must not be chosen. */
+#define TLSOD_PSK_ONLY	":-KX-ALL" TLSOD_PSK_KX
+
+struct hs {
+	const struct tlsod_profile *p;
+	const struct tlsod_request *req;
+	struct tlsod_outcome *out;
+	gnutls_session_t s;
+	gnutls_psk_client_credentials_t psk_cli;
+	gnutls_psk_server_credentials_t psk_srv;
+	bool server;
+	int fd;
+	int sys_errno;		/* errno after the last GnuTLS call */
+	unsigned int verify_status;	/* of our own check of a client */
+	bool psk_known;		/* the client's PSK identity was ours */
+	gnutls_typed_vdata_st vdata[2];	/* a server cert must meet */
+	int nodelay;		/* TCP_NODELAY before; -1: unknown */
+};
+
+static void __attribute__((format(printf, 3, 4)))
+fail(struct tlsod_outcome *out, uint32_t status, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->status = status;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+}
+
+static const char *role_name(uint32_t role)
+{
+	switch (role) {
+	case TLSO_ROLE_CLIENT:
+		return "client";
+	case TLSO_ROLE_SERVER:
+		return "server";
+	default:
+		return "unknown";
+	}
+}
+
+/* ---- errors ---- */
+
+/* GnuTLS's verdict as the errno the application gets; tlsod(8) lists them. */
+static uint32_t tls_errno(int err, int sys_errno)
+{
+	switch (err) {
+	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+	case GNUTLS_E_CERTIFICATE_ERROR:
+	case GNUTLS_E_NO_CERTIFICATE_FOUND:
+	case GNUTLS_E_CERTIFICATE_REQUIRED:
+	case GNUTLS_E_PK_SIG_VERIFY_FAILED:
+	case GNUTLS_E_KEY_USAGE_VIOLATION:
+	case GNUTLS_E_SESSION_USER_ID_CHANGED:
+	case GNUTLS_E_RECEIVED_DISALLOWED_NAME:
+	case GNUTLS_E_SRP_PWD_ERROR:	/* PSK identity not ours */
+		return EACCES;
+	case GNUTLS_E_TIMEDOUT:
+		return ETIMEDOUT;
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_SESSION_EOF:
+		return ECONNRESET;
+	case GNUTLS_E_PUSH_ERROR:
+	case GNUTLS_E_PULL_ERROR:
+		if (sys_errno == ECONNRESET || sys_errno == EPIPE ||
+		    sys_errno == ECONNABORTED)
+			return ECONNRESET;
+		if (sys_errno == ETIMEDOUT)
+			return ETIMEDOUT;
+		return EIO;
+	/* Nothing in common: versions, ciphers, groups, credentials. */
+	case GNUTLS_E_NO_CIPHER_SUITES:
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
+	case GNUTLS_E_INSUFFICIENT_SECURITY:
+	case GNUTLS_E_NO_COMMON_KEY_SHARE:
+	case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
+	case GNUTLS_E_ECC_UNSUPPORTED_CURVE:
+	case GNUTLS_E_DH_PRIME_UNACCEPTABLE:
+	case GNUTLS_E_INAPPROPRIATE_FALLBACK:
+	case GNUTLS_E_NO_APPLICATION_PROTOCOL:
+	/* Garbage from the peer. */
+	case GNUTLS_E_UNEXPECTED_PACKET:
+	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+	case GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET:
+	case GNUTLS_E_DECRYPTION_FAILED:
+	case GNUTLS_E_RECORD_OVERFLOW:
+	case GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER:
+	case GNUTLS_E_RECEIVED_ILLEGAL_EXTENSION:
+	case GNUTLS_E_ILLEGAL_PARAMETER:
+	case GNUTLS_E_UNEXPECTED_EXTENSIONS_LENGTH:
+	case GNUTLS_E_MISSING_EXTENSION:
+	case GNUTLS_E_ERROR_IN_FINISHED_PACKET:
+	case GNUTLS_E_HANDSHAKE_TOO_LARGE:
+	case GNUTLS_E_TOO_MANY_EMPTY_PACKETS:
+	case GNUTLS_E_TOO_MANY_HANDSHAKE_PACKETS:
+	case GNUTLS_E_SAFE_RENEGOTIATION_FAILED:
+	case GNUTLS_E_UNKNOWN_PK_ALGORITHM:
+	case GNUTLS_E_ASN1_DER_ERROR:
+		return EPROTO;
+	case GNUTLS_E_MEMORY_ERROR:
+		return ENOMEM;
+	default:
+		return EIO;
+	}
+}
+
+/*
+ * handshake_failure is what a peer says both when nothing is in common
+ * and when it rejects our credentials.  Before the server's first answer
+ * it can only be the former.
+ */
+static uint32_t alert_errno(struct hs *h, gnutls_alert_description_t a)
+{
+	switch (a) {
+	case GNUTLS_A_BAD_CERTIFICATE:
+	case GNUTLS_A_UNSUPPORTED_CERTIFICATE:
+	case GNUTLS_A_CERTIFICATE_REVOKED:
+	case GNUTLS_A_CERTIFICATE_EXPIRED:
+	case GNUTLS_A_CERTIFICATE_UNKNOWN:
+	case GNUTLS_A_UNKNOWN_CA:
+	case GNUTLS_A_ACCESS_DENIED:
+	case GNUTLS_A_CERTIFICATE_REQUIRED:
+	case GNUTLS_A_DECRYPT_ERROR:
+	case GNUTLS_A_UNKNOWN_PSK_IDENTITY:
+		return EACCES;
+	case GNUTLS_A_HANDSHAKE_FAILURE:
+		if (!h->server &&
+		    (int)gnutls_handshake_get_last_in(h->s) == -1)
+			return EPROTO;
+		return EACCES;
+	case GNUTLS_A_CLOSE_NOTIFY:
+	case GNUTLS_A_USER_CANCELED:
+		return ECONNRESET;
+	case GNUTLS_A_INTERNAL_ERROR:
+		return EIO;
+	default:
+		/* protocol_version, insufficient_security, decode_error... */
+		return EPROTO;
+	}
+}
+
+static void verify_reason(struct hs *h, unsigned int status)
+{
+	gnutls_datum_t txt = { NULL, 0 };
+	size_t len;
+
+	if (!status ||
+	    gnutls_certificate_verification_status_print(status,
+							 GNUTLS_CRT_X509,
+							 &txt, 0) < 0) {
+		fail(h->out, EACCES, "the peer's certificate did not verify");
+		return;
+	}
+	len = strlen((char *)txt.data);
+	while (len && txt.data[len - 1] == ' ')
+		txt.data[--len] = '\0';
+	fail(h->out, EACCES, "the peer's certificate did not verify: %s",
+	     (char *)txt.data);
+	gnutls_free(txt.data);
+}
+
+/*
+ * With a known PSK identity, a failed binder (TLS 1.3) or Finished
+ * (TLS 1.2) means the two sides hold different keys.
+ */
+static bool psk_mismatch(const struct hs *h, int err)
+{
+	return h->psk_known &&
+	       (err == GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER ||
+		err == GNUTLS_E_DECRYPTION_FAILED ||
+		err == GNUTLS_E_ERROR_IN_FINISHED_PACKET);
+}
+
+static void handshake_failed(struct hs *h, int err)
+{
+	gnutls_alert_description_t a;
+	unsigned int status;
+
+	if (err == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+		a = gnutls_alert_get(h->s);
+		/* Whatever alert a server picks for it, this is why. */
+		if (!h->server && !h->p->certificate &&
+		    gnutls_certificate_client_get_request_status(h->s)) {
+			fail(h->out, EACCES,
+			     "the peer sent alert '%s' after asking for a client certificate, and profile '%s' has none",
+			     gnutls_alert_get_name(a), h->p->name);
+			return;
+		}
+		fail(h->out, alert_errno(h, a), "the peer sent alert '%s'",
+		     gnutls_alert_get_name(a));
+		return;
+	}
+	if (psk_mismatch(h, err)) {
+		fail(h->out, EACCES, "the peer's PSK for '%s' is not ours (%s)",
+		     h->p->psk_identity, gnutls_strerror(err));
+		return;
+	}
+	if (err == GNUTLS_E_SRP_PWD_ERROR) {
+		fail(h->out, EACCES, "unknown PSK identity");
+		return;
+	}
+	status = h->server ? h->verify_status :
+			     gnutls_session_get_verify_cert_status(h->s);
+	if (err == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		verify_reason(h, status);
+		return;
+	}
+	if ((err == GNUTLS_E_PUSH_ERROR || err == GNUTLS_E_PULL_ERROR) &&
+	    h->sys_errno) {
+		fail(h->out, tls_errno(err, h->sys_errno), "%s: %s",
+		     gnutls_strerror(err), strerror(h->sys_errno));
+		return;
+	}
+	fail(h->out, tls_errno(err, h->sys_errno), "%s",
+	     gnutls_strerror(err));
+}
+
+/* Tell the peer why, where it still makes sense; best effort. */
+static void send_alert(struct hs *h, int err)
+{
+	switch (err) {
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+	case GNUTLS_E_PUSH_ERROR:
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_TIMEDOUT:
+		return;
+	}
+	gnutls_alert_send_appropriate(h->s, err);
+}
+
+/* ---- session set-up ---- */
+
+static int psk_lookup(gnutls_session_t s, const char *username,
+		      gnutls_datum_t *key)
+{
+	struct hs *h = gnutls_session_get_ptr(s);
+	const struct tlsod_profile *p = h->p;
+
+	if (strcmp(username, p->psk_identity))
+		return -1;
+	h->psk_known = true;
+	key->data = gnutls_malloc(p->psk_key.size);
+	if (!key->data)
+		return -1;
+	memcpy(key->data, p->psk_key.data, p->psk_key.size);
+	key->size = p->psk_key.size;
+	return 0;
+}
+
+/*
+ * A client certificate, if one came, must chain to the trust store and
+ * be meant for client authentication; with "require", one must come.
+ */
+static int verify_client(gnutls_session_t s)
+{
+	struct hs *h = gnutls_session_get_ptr(s);
+	gnutls_typed_vdata_st purpose = {
+		.type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (void *)GNUTLS_KP_TLS_WWW_CLIENT,
+	};
+	unsigned int n = 0;
+	int ret;
+
+	if (!gnutls_certificate_get_peers(s, &n) || !n)
+		return h->p->client_auth == TLSOD_CLIENT_AUTH_REQUIRE ?
+		       GNUTLS_E_NO_CERTIFICATE_FOUND : 0;
+	ret = gnutls_certificate_verify_peers(s, &purpose, 1,
+					      &h->verify_status);
+	if (ret < 0)
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	return h->verify_status ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR : 0;
+}
+
+/* PSK alone in this role: a server without a chain, a client without
+ * any certificate credentials (config.c leaves them out then). */
+static bool psk_only(const struct hs *h)
+{
+	const struct tlsod_profile *p = h->p;
+
+	return p->psk_identity && (h->server ? !p->certificate : !p->cred);
+}
+
+static int set_priority(struct hs *h)
+{
+	const struct tlsod_profile *p = h->p;
+	const char *errpos = NULL;
+	char prio[256];
+	int ret;
+
+	/* Appended to the system's default, so that local policy holds. */
+	snprintf(prio, sizeof(prio), "-VERS-ALL%s%s:" TLSOD_CIPHERS
+		 ":-COMP-ALL:+COMP-NULL%s%s",
+		 p->versions & TLSOD_TLS13 ? ":+VERS-TLS1.3" : "",
+		 p->versions & TLSOD_TLS12 ? ":+VERS-TLS1.2" : "",
+		 psk_only(h) ? TLSOD_PSK_ONLY :
+		 p->psk_identity ? TLSOD_PSK_KX : "",
+		 /* tlso has no way to send a ticket later on */
+		 h->server ? ":%NO_TICKETS" : "");
+	ret = gnutls_set_default_priority_append(h->s, prio, &errpos, 0);
+	if (ret < 0)
+		fail(h->out, EINVAL, "priority '%s' at '%s': %s", prio,
+		     errpos ? errpos : "?", gnutls_strerror(ret));
+	return ret;
+}
+
+static int set_psk(struct hs *h)
+{
+	const struct tlsod_profile *p = h->p;
+	int ret;
+
+	if (h->server) {
+		ret = gnutls_psk_allocate_server_credentials(&h->psk_srv);
+		if (ret < 0)
+			return ret;
+		gnutls_psk_set_server_credentials_function(h->psk_srv,
+							   psk_lookup);
+		/* DHE-PSK suites need a group; the RFC 7919 ones will do. */
+		ret = gnutls_psk_set_server_known_dh_params(h->psk_srv,
+						GNUTLS_SEC_PARAM_MEDIUM);
+		if (ret < 0)
+			return ret;
+		return gnutls_credentials_set(h->s, GNUTLS_CRD_PSK,
+					      h->psk_srv);
+	}
+	ret = gnutls_psk_allocate_client_credentials(&h->psk_cli);
+	if (ret < 0)
+		return ret;
+	ret = gnutls_psk_set_client_credentials(h->psk_cli, p->psk_identity,
+						&p->psk_key,
+						GNUTLS_PSK_KEY_RAW);
+	if (ret < 0)
+		return ret;
+	return gnutls_credentials_set(h->s, GNUTLS_CRD_PSK, h->psk_cli);
+}
+
+static bool is_ip_literal(const char *name)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
+static int set_server_auth(struct hs *h)
+{
+	const struct tlsod_profile *p = h->p;
+	int ret;
+
+	if (!p->certificate && !p->psk_identity) {
+		fail(h->out, EINVAL,
+		     "profile '%s' has neither certificate nor psk to serve with",
+		     p->name);
+		return -1;
+	}
+	if (p->certificate) {
+		ret = gnutls_credentials_set(h->s, GNUTLS_CRD_CERTIFICATE,
+					     p->cred);
+		if (ret < 0)
+			return ret;
+		if (p->client_auth != TLSOD_CLIENT_AUTH_NONE) {
+			gnutls_certificate_server_set_request(h->s,
+				p->client_auth == TLSOD_CLIENT_AUTH_REQUIRE ?
+				GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+			gnutls_session_set_verify_function(h->s,
+							   verify_client);
+		}
+	}
+	return p->psk_identity ? set_psk(h) : 0;
+}
+
+/*
+ * The chain, its purpose (GnuTLS checks none unless told) and the name;
+ * vdata lives as long as the session, as GnuTLS wants.
+ */
+static void set_verify_server(struct hs *h, const char *name)
+{
+	unsigned int n = 0;
+
+	h->vdata[n++] = (gnutls_typed_vdata_st){
+		.type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (void *)GNUTLS_KP_TLS_WWW_SERVER,
+	};
+	if (name[0])
+		h->vdata[n++] = (gnutls_typed_vdata_st){
+			.type = GNUTLS_DT_DNS_HOSTNAME,
+			.data = (void *)name,
+		};
+	gnutls_session_set_verify_cert2(h->s, h->vdata, n, 0);
+}
+
+static int set_client_auth(struct hs *h)
+{
+	const struct tlsod_profile *p = h->p;
+	const char *name = h->req->peer_name;
+	int ret;
+
+	if (name[0] && !is_ip_literal(name)) {
+		ret = gnutls_server_name_set(h->s, GNUTLS_NAME_DNS, name,
+					     strlen(name));
+		if (ret < 0)
+			return ret;
+	}
+	/* Without a cred the profile is PSK alone: no certificate at all. */
+	if (p->cred) {
+		ret = gnutls_credentials_set(h->s, GNUTLS_CRD_CERTIFICATE,
+					     p->cred);
+		if (ret < 0)
+			return ret;
+		set_verify_server(h, name);
+		if (!name[0])
+			log_debug("fd %d: no peer name, the server's chain is checked but not its name",
+				  h->fd);
+	}
+	return p->psk_identity ? set_psk(h) : 0;
+}
+
+static int session_init(struct hs *h)
+{
+	int ret;
+
+	ret = gnutls_init(&h->s, (h->server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
+			  GNUTLS_NO_SIGNAL);
+	if (ret < 0)
+		goto err;
+	gnutls_session_set_ptr(h->s, h);
+	if (set_priority(h) < 0)
+		return -1;
+	ret = h->server ? set_server_auth(h) : set_client_auth(h);
+	if (h->out->status)
+		return -1;
+	if (ret < 0)
+		goto err;
+	gnutls_transport_set_int(h->s, h->fd);
+	return 0;
+err:
+	fail(h->out, ret == GNUTLS_E_MEMORY_ERROR ? ENOMEM : EIO,
+	     "GnuTLS set-up: %s", gnutls_strerror(ret));
+	return -1;
+}
+
+static void session_free(struct hs *h)
+{
+	if (h->s)
+		gnutls_deinit(h->s);
+	if (h->psk_cli)
+		gnutls_psk_free_client_credentials(h->psk_cli);
+	if (h->psk_srv)
+		gnutls_psk_free_server_credentials(h->psk_srv);
+}
+
+/* ---- the handshake ---- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Small handshake messages should not wait for Nagle. */
+static void nodelay_on(struct hs *h)
+{
+	socklen_t len = sizeof(h->nodelay);
+	int one = 1;
+
+	if (getsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &h->nodelay,
+		       &len) < 0)
+		h->nodelay = -1;
+	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void nodelay_restore(struct hs *h)
+{
+	if (h->nodelay >= 0)
+		setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &h->nodelay,
+			   sizeof(h->nodelay));
+}
+
+/* For a non-blocking socket: 0 when it is ready, -1 at the deadline. */
+static int wait_io(struct hs *h, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = h->fd };
+	int64_t left;
+	int ret;
+
+	pfd.events = gnutls_record_get_direction(h->s) ? POLLOUT : POLLIN;
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -1;
+		ret = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (ret > 0)
+			return 0;
+		if (ret == 0)
+			return -1;
+		if (errno != EINTR)
+			return 0;	/* let GnuTLS meet the error */
+	}
+}
+
+static int run_handshake(struct hs *h, unsigned int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int ret;
+
+	gnutls_handshake_set_timeout(h->s, timeout_ms);
+	for (;;) {
+		errno = 0;
+		ret = gnutls_handshake(h->s);
+		h->sys_errno = errno;
+		if (ret == 0)
+			return 0;
+		if (ret == GNUTLS_E_AGAIN) {
+			if (wait_io(h, deadline))
+				return GNUTLS_E_TIMEDOUT;
+			continue;
+		}
+		if (gnutls_error_is_fatal(ret))
+			return ret;
+		if (ret == GNUTLS_E_WARNING_ALERT_RECEIVED)
+			log_debug("fd %d: warning alert '%s'", h->fd,
+				  gnutls_alert_get_name(
+					gnutls_alert_get(h->s)));
+		/* A peer feeding warnings must not outlast the timeout. */
+		if (now_ms() >= deadline)
+			return GNUTLS_E_TIMEDOUT;
+	}
+}
+
+/*
+ * Application data that came in behind Finished is in GnuTLS's buffer
+ * and nowhere else: hand it to the kernel with DONE.  Reading it also
+ * lets GnuTLS deal with anything else it has buffered, before the
+ * sequence numbers are taken.
+ */
+static int drain(struct hs *h)
+{
+	struct tlsod_outcome *out = h->out;
+	size_t pending;
+	ssize_t n;
+
+	while ((pending = gnutls_record_check_pending(h->s)) > 0) {
+		if (!out->rx) {
+			out->rx = malloc(TLSOD_RX_DATA_MAX);
+			if (!out->rx) {
+				fail(out, ENOMEM, "out of memory");
+				return -1;
+			}
+		}
+		if (pending > TLSOD_RX_DATA_MAX - out->rx_len) {
+			fail(out, EIO,
+			     "more than %d bytes came in with the handshake",
+			     TLSOD_RX_DATA_MAX);
+			return -1;
+		}
+		/* Served from the buffer, without I/O: no EAGAIN to wait on. */
+		n = gnutls_record_recv(h->s, out->rx + out->rx_len, pending);
+		if (n < 0) {
+			fail(out, tls_errno(n, errno),
+			     "reading past Finished: %s", gnutls_strerror(n));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		out->rx_len += n;
+	}
+	return 0;
+}
+
+/* ---- keys ---- */
+
+union crypto_info {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 gcm128;
+	struct tls12_crypto_info_aes_gcm_256 gcm256;
+	struct tls12_crypto_info_aes_ccm_128 ccm128;
+	struct tls12_crypto_info_chacha20_poly1305 chacha;
+};
+
+/* Where the fields of one of the structs above are, and how long. */
+struct slots {
+	unsigned char *key, *iv, *salt, *rec_seq;
+	size_t key_len, iv_len, salt_len;
+};
+
+#define SLOTS(st) (struct slots){ (st).key, (st).iv, (st).salt, (st).rec_seq, \
+	sizeof((st).key), sizeof((st).iv), sizeof((st).salt) }
+
+static int fill_slots(const struct slots *sl, const gnutls_datum_t *key,
+		      const gnutls_datum_t *iv, const unsigned char *seq,
+		      bool tls13)
+{
+	if (key->size != sl->key_len)
+		return -1;
+	if (!sl->salt_len) {
+		/* ChaCha20-Poly1305: the whole 12-byte IV, in both versions */
+		if (iv->size != sl->iv_len)
+			return -1;
+		memcpy(sl->iv, iv->data, sl->iv_len);
+	} else if (tls13) {
+		/* One 12-byte IV, which the kernel's struct splits 4 + 8. */
+		if (iv->size != sl->salt_len + sl->iv_len)
+			return -1;
+		memcpy(sl->salt, iv->data, sl->salt_len);
+		memcpy(sl->iv, iv->data + sl->salt_len, sl->iv_len);
+	} else {
+		/*
+		 * TLS 1.2 GCM/CCM: GnuTLS's IV is the 4-byte implicit part;
+		 * the explicit nonce carries on from the sequence number,
+		 * as GnuTLS's own records did (RFC 5288).
+		 */
+		if (iv->size != sl->salt_len || sl->iv_len != 8)
+			return -1;
+		memcpy(sl->salt, iv->data, sl->salt_len);
+		memcpy(sl->iv, seq, 8);
+	}
+	memcpy(sl->key, key->data, sl->key_len);
+	memcpy(sl->rec_seq, seq, 8);
+	return 0;
+}
+
+static int export_keys(struct hs *h, unsigned int read,
+		       union crypto_info *ci, socklen_t *len)
+{
+	gnutls_cipher_algorithm_t cipher = gnutls_cipher_get(h->s);
+	bool tls13 = gnutls_protocol_get_version(h->s) == GNUTLS_TLS1_3;
+	gnutls_datum_t mac, iv, key;
+	unsigned char seq[8];
+	struct slots sl;
+	int ret;
+
+	ret = gnutls_record_get_state(h->s, read, &mac, &iv, &key, seq);
+	if (ret < 0)
+		return ret;
+	memset(ci, 0, sizeof(*ci));
+	ci->info.version = tls13 ? TLS_1_3_VERSION : TLS_1_2_VERSION;
+	switch (cipher) {
+	case GNUTLS_CIPHER_AES_128_GCM:
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
+		*len = sizeof(ci->gcm128);
+		sl = SLOTS(ci->gcm128);
+		break;
+	case GNUTLS_CIPHER_AES_256_GCM:
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
+		*len = sizeof(ci->gcm256);
+		sl = SLOTS(ci->gcm256);
+		break;
+	case GNUTLS_CIPHER_AES_128_CCM:
+		ci->info.cipher_type = TLS_CIPHER_AES_CCM_128;
+		*len = sizeof(ci->ccm128);
+		sl = SLOTS(ci->ccm128);
+		break;
+	case GNUTLS_CIPHER_CHACHA20_POLY1305:
+		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
+		*len = sizeof(ci->chacha);
+		sl = SLOTS(ci->chacha);
+		break;
+	default:
+		return GNUTLS_E_UNIMPLEMENTED_FEATURE;
+	}
+	return fill_slots(&sl, &key, &iv, seq, tls13) ?
+	       GNUTLS_E_INTERNAL_ERROR : 0;
+}
+
+static int install_keys(struct hs *h)
+{
+	static const struct {
+		unsigned int read;
+		int opt;
+		const char *name;
+	} dirs[] = {
+		{ 0, TLS_TX, "TLS_TX" },
+		{ 1, TLS_RX, "TLS_RX" },
+	};
+	union crypto_info ci;
+	socklen_t len = 0;
+	size_t i;
+	int ret, err;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		ret = export_keys(h, dirs[i].read, &ci, &len);
+		if (ret < 0) {
+			explicit_bzero(&ci, sizeof(ci));
+			fail(h->out, EIO, "%s keys: %s", dirs[i].name,
+			     gnutls_strerror(ret));
+			return -1;
+		}
+		ret = setsockopt(h->fd, SOL_TLS, dirs[i].opt, &ci, len);
+		err = errno;
+		explicit_bzero(&ci, sizeof(ci));
+		if (ret < 0) {
+			fail(h->out, err, "setsockopt(SOL_TLS, %s): %s",
+			     dirs[i].name, strerror(err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- after success ---- */
+
+/* The kernel keeps 255 bytes; cut there, but not inside a character. */
+static void set_identity(struct tlsod_outcome *out, const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n >= sizeof(out->peer_identity)) {
+		n = sizeof(out->peer_identity) - 1;
+		while (n && ((unsigned char)id[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out->peer_identity, id, n);
+	out->peer_identity[n] = '\0';
+}
+
+static void peer_identity(struct hs *h)
+{
+	const gnutls_datum_t *certs;
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t dn;
+	unsigned int n = 0;
+	const char *name;
+
+	if (gnutls_auth_get_type(h->s) == GNUTLS_CRD_PSK) {
+		name = h->server ? gnutls_psk_server_get_username(h->s) :
+				   h->p->psk_identity;
+		if (name)
+			set_identity(h->out, name);
+		return;
+	}
+	certs = gnutls_certificate_get_peers(h->s, &n);
+	if (!certs || !n || gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0 &&
+	    gnutls_x509_crt_get_dn2(crt, &dn) == 0) {
+		set_identity(h->out, (char *)dn.data);
+		gnutls_free(dn.data);
+	}
+	gnutls_x509_crt_deinit(crt);
+}
+
+static void describe(struct hs *h)
+{
+	const char *v = gnutls_protocol_get_name(
+				gnutls_protocol_get_version(h->s));
+	const char *c = gnutls_cipher_get_name(gnutls_cipher_get(h->s));
+
+	snprintf(h->out->version, sizeof(h->out->version), "%s", v ? v : "?");
+	snprintf(h->out->cipher, sizeof(h->out->cipher), "%s", c ? c : "?");
+}
+
+/* The request as tlsod can serve it, or a reason why not. */
+static int check_request(struct hs *h, const struct tlsod_config *cfg)
+{
+	const struct tlsod_request *req = h->req;
+
+	h->p = tlsod_config_find(cfg, req->profile);
+	h->out->profile = req->profile[0] ? req->profile :
+					    TLSOD_PROFILE_DEFAULT;
+	if (!h->p) {
+		fail(h->out, EINVAL, "no profile '%s' in %s", h->out->profile,
+		     cfg->path ? cfg->path : "the configuration");
+		return -1;
+	}
+	if (req->role != TLSO_ROLE_CLIENT && req->role != TLSO_ROLE_SERVER) {
+		fail(h->out, EINVAL, "role %u is neither client nor server",
+		     req->role);
+		return -1;
+	}
+	/* No flag is defined yet: one we do not know may matter. */
+	if (req->flags) {
+		fail(h->out, EINVAL, "unknown request flags 0x%x", req->flags);
+		return -1;
+	}
+	h->server = req->role == TLSO_ROLE_SERVER;
+	return 0;
+}
+
+void tlsod_handshake(const struct tlsod_config *cfg,
+		     const struct tlsod_request *req,
+		     struct tlsod_outcome *out)
+{
+	struct hs h = { .req = req, .out = out, .fd = req->fd, .nodelay = -1 };
+	unsigned int timeout_ms;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (check_request(&h, cfg))
+		return;
+	timeout_ms = req->timeout_ms ? req->timeout_ms : h.p->timeout_ms;
+	log_debug("fd %d: %s handshake with '%s', profile '%s' (client_auth %s), %u ms",
+		  h.fd, role_name(req->role), req->peer_name, h.p->name,
+		  tlsod_client_auth_name(h.p->client_auth), timeout_ms);
+	alarm(timeout_ms / 1000 + TLSOD_ALARM_SLACK_S);
+	if (session_init(&h))
+		goto out;
+	if (tlsod_opts.trace)
+		tlsod_trace_handshake(h.s, h.fd);
+	nodelay_on(&h);
+	ret = run_handshake(&h, timeout_ms);
+	nodelay_restore(&h);
+	if (ret < 0) {
+		handshake_failed(&h, ret);
+		send_alert(&h, ret);
+		goto out;
+	}
+	if (tlsod_opts.trace)
+		tlsod_trace_result(h.s, h.fd);
+	describe(&h);
+	if (drain(&h) || install_keys(&h))
+		goto out;
+	peer_identity(&h);
+out:
+	session_free(&h);
+}
+
+void tlsod_outcome_release(struct tlsod_outcome *out)
+{
+	if (out->rx) {
+		explicit_bzero(out->rx, out->rx_len);
+		free(out->rx);
+	}
+	out->rx = NULL;
+	out->rx_len = 0;
+}
+
+/* ---- the worker ---- */
+
+static void log_outcome(const struct tlsod_request *req,
+			const struct tlsod_outcome *out)
+{
+	const char *profile = out->profile ? out->profile :
+			      req->profile[0] ? req->profile :
+			      TLSOD_PROFILE_DEFAULT;
+
+	if (out->status == 0) {
+		log_info("handshake fd %d role %s peer '%s' profile '%s': ok, %s %s, peer '%s'%s",
+			 req->fd, role_name(req->role), req->peer_name,
+			 profile, out->version, out->cipher,
+			 out->peer_identity,
+			 out->rx_len ? ", data read ahead" : "");
+		return;
+	}
+	log_notice("handshake fd %d role %s peer '%s' profile '%s': failed: %s (%s)",
+		   req->fd, role_name(req->role), req->peer_name, profile,
+		   out->reason, strerrorname_np(out->status) ?: "?");
+}
+
+enum take { TAKE_OK, TAKE_BAD, TAKE_NONE, TAKE_ERROR };
+
+/*
+ * TAKE_BAD: the reply did not parse, but it did hand us a descriptor, so
+ * the kernel must still hear about it.
+ */
+static enum take take_request(struct tlsod_worker_nl *w,
+			      struct tlsod_request *req)
+{
+	int ret = tlsod_accept(w, req);
+
+	if (ret == 0)
+		return TAKE_OK;
+	if (ret == -EAGAIN) {
+		log_debug("nothing to accept: another worker took it");
+		return TAKE_NONE;
+	}
+	if (req->fd >= 0) {
+		log_err("ACCEPT: malformed reply for fd %d", req->fd);
+		return TAKE_BAD;
+	}
+	log_err("ACCEPT: %s%s", strerror(-ret),
+		ret == -EPERM ? " (tlsod needs CAP_NET_ADMIN)" : "");
+	return TAKE_ERROR;
+}
+
+int tlsod_serve_one(const struct tlsod_config *cfg)
+{
+	struct tlsod_outcome out = { 0 };
+	struct tlsod_worker_nl *w;
+	struct tlsod_request req;
+	struct tlsod_result res;
+	int ret;
+
+	/* A peer that resets must not kill us before DONE. */
+	signal(SIGPIPE, SIG_IGN);
+	alarm(TLSOD_NL_ALARM_S);
+	ret = tlsod_worker_connect(&w);
+	if (ret) {
+		log_err("worker: generic netlink: %s", strerror(-ret));
+		return 1;
+	}
+	switch (take_request(w, &req)) {
+	case TAKE_NONE:
+		tlsod_worker_free(w);
+		return 0;
+	case TAKE_ERROR:
+		tlsod_worker_free(w);
+		return 1;
+	case TAKE_BAD:
+		fail(&out, EINVAL, "malformed ACCEPT reply");
+		break;
+	case TAKE_OK:
+		tlsod_handshake(cfg, &req, &out);
+		break;
+	}
+	alarm(TLSOD_NL_ALARM_S);
+	res = (struct tlsod_result){
+		.status = out.status,
+		.peer_identity = out.peer_identity,
+		.rx_data = out.rx,
+		.rx_len = out.rx_len,
+	};
+	ret = tlsod_done(w, &req, &res);
+	log_outcome(&req, &out);
+	if (ret == -ENOENT)
+		log_warn("DONE for fd %d: the request had already ended (timed out or cancelled)",
+			 req.fd);
+	else if (ret)
+		log_warn("DONE for fd %d: the kernel answered %s", req.fd,
+			 strerror(-ret));
+	tlsod_outcome_release(&out);
+	close(req.fd);
+	tlsod_worker_free(w);
+	return ret && ret != -ENOENT ? 1 : 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One handshake, in a worker process of its own: ACCEPT, GnuTLS, key
+ * install, DONE.
+ */
+#ifndef TLSOD_HANDSHAKE_H
+#define TLSOD_HANDSHAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "netlink.h"
+
+struct tlsod_outcome {
+	uint32_t status;		/* 0 or a positive errno */
+	char reason[320];		/* why it failed */
+	const char *profile;		/* the profile used, for the log */
+	char version[16];		/* "TLS1.3" */
+	char cipher[32];		/* "AES-128-GCM" */
+	char peer_identity[256];	/* subject DN or PSK identity */
+	unsigned char *rx;		/* read past Finished */
+	size_t rx_len;
+};
+
+/*
+ * The handshake for req on req->fd, with the keys installed at the end.
+ * Fills out; out->status says how it went.  Free out with
+ * tlsod_outcome_release().
+ */
+void tlsod_handshake(const struct tlsod_config *cfg,
+		     const struct tlsod_request *req,
+		     struct tlsod_outcome *out);
+void tlsod_outcome_release(struct tlsod_outcome *out);
+
+/*
+ * A worker's whole life: take one request, serve it, report it.  Returns
+ * the worker's exit status: 0 when there was nothing left to take or the
+ * kernel was told the outcome, 1 when it could not be.
+ */
+int tlsod_serve_one(const struct tlsod_config *cfg);
+
+#endif /* TLSOD_HANDSHAKE_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tlsod's side of the handshake upcall: generic netlink family "tlso"
+ * (kmod/include/uapi/linux/tlso.h), through libnl-genl-3.
+ */
+#ifndef TLSOD_NETLINK_H
+#define TLSOD_NETLINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/tlso.h>
+
+/*
+ * Largest TLSO_A_RX_DATA the module's policy takes (one netlink attribute
+ * could hold 65531 bytes).
+ */
+#define TLSOD_RX_DATA_MAX	65000
+
+/* The parent's socket: READY notifications from the group. */
+struct tlsod_listener;
+
+/*
+ * Join TLSO_GENL_MCGRP, which is what the kernel takes as "tlsod is
+ * running".  -ENOENT: the family does not exist (module not loaded).
+ */
+int tlsod_listen(struct tlsod_listener **out);
+int tlsod_listener_fd(const struct tlsod_listener *l);
+
+/*
+ * Read what is queued, without blocking.  Adds to *ready the number of
+ * requests that may be waiting: one per READY, a few more when the
+ * socket overran and READYs were lost.  Follows the family when the
+ * module is unloaded and loaded again.
+ */
+int tlsod_listener_read(struct tlsod_listener *l, unsigned int *ready);
+
+/*
+ * Close this copy of the socket.  The group is left when the last copy
+ * goes, so a child closing the one it inherited leaves the parent's
+ * membership alone.
+ */
+void tlsod_listener_free(struct tlsod_listener *l);
+
+/* One request, as the reply to ACCEPT carried it. */
+struct tlsod_request {
+	int fd;			/* TLSO_A_SOCKFD, -1 if absent */
+	uint64_t id;		/* TLSO_A_REQ_ID */
+	int have_id;
+	uint32_t role;
+	uint32_t timeout_ms;
+	uint32_t flags;
+	char peer_name[256];
+	char profile[64];
+};
+
+/*
+ * A worker's own socket, for one ACCEPT and its DONE: the module takes
+ * DONE only from the socket that sent the ACCEPT, and takes that socket's
+ * closing for the daemon's end.
+ */
+struct tlsod_worker_nl;
+
+int tlsod_worker_connect(struct tlsod_worker_nl **out);
+void tlsod_worker_free(struct tlsod_worker_nl *w);
+
+/*
+ * ACCEPT the next request.  Returns 0, or a negative errno: the one the
+ * kernel answered with (-EAGAIN: another worker took it), -EBADMSG for a
+ * reply that does not parse.
+ */
+int tlsod_accept(struct tlsod_worker_nl *w, struct tlsod_request *req);
+
+struct tlsod_result {
+	uint32_t status;		/* 0 or a positive errno */
+	const char *peer_identity;	/* NULL or "" for none */
+	const void *rx_data;		/* read past Finished */
+	size_t rx_len;
+};
+
+/* DONE for req.  Returns 0 or the negative errno of the kernel's answer. */
+int tlsod_done(struct tlsod_worker_nl *w, const struct tlsod_request *req,
+	       const struct tlsod_result *res);
+
+#endif /* TLSOD_NETLINK_H */
