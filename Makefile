@@ -45,7 +45,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 # generated; say so once here rather than on every build.
 KBUILD_OPTS := $(if $(wildcard $(KDIR)/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=)
 
-PROGS := userspace/tlsoctl userspace/tlsod
+PROGS := userspace/tlsoctl userspace/tlsod userspace/tlso-cat
 LIB := userspace/libtlso.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(wildcard tests/unit/*.c))
 VM_TESTS := $(patsubst tests/vm/%.c,build/tests/vm/%,$(wildcard tests/vm/*.c))
@@ -83,6 +83,10 @@ userspace/tlsoctl: userspace/tlsoctl.c $(LIB) userspace/libtlso.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(LIB)
 
+userspace/tlso-cat: userspace/tlso-cat.c $(LIB) userspace/libtlso.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(LIB)
+
 # The handshake daemon.  Its libraries' flags are asked for only when it
 # is built, so that other targets work without them.
 TLSOD_SRCS := userspace/tlsod.c userspace/config.c userspace/handshake.c \
@@ -116,6 +120,19 @@ build/tests/unit/config_test: tests/unit/config_test.c userspace/config.c usersp
 	@mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< \
 		userspace/config.c $(TLSOD_PKG)
+
+# libtlso without the module, and tlso-cat's command line run as built.
+build/tests/unit/libtlso_test: tests/unit/libtlso_test.c userspace/libtlso.c userspace/libtlso.h userspace/tlso-cat $(TEST_HDRS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< \
+		userspace/libtlso.c
+
+# tlso-cat's session over plain TCP: its source with libtlso stubbed out.
+build/tests/unit/tlso_cat_test: tests/unit/tlso_cat_test.c userspace/tlso-cat.c userspace/libtlso.h $(TEST_HDRS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $<
 
 # In-VM tests run on the host's libraries inside the guest.
 # In-VM tests that talk TLS themselves use GnuTLS, the independent stack.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libtlso: attach the ULP and read what the module says of itself.
+ * libtlso: attach the ULP, read what the module says of itself, and ask
+ * tlsod for handshakes.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -16,6 +18,10 @@
 
 #ifndef TCP_ULP
 #define TCP_ULP 31
+#endif
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
 #endif
 
 #define TLSO_PARAM_ULP_NAME "/sys/module/tlso/parameters/ulp_name"
@@ -57,4 +63,194 @@ int tlso_attach(int fd)
 	if (tlso_ulp_name(name, sizeof(name)) < 0)
 		return -1;
 	return setsockopt(fd, SOL_TCP, TCP_ULP, name, strlen(name));
+}
+
+/* NULL and "" both mean "none"; the kernel wants the terminator inside. */
+static int copy_name(char *dst, size_t size, const char *src)
+{
+	size_t len = src ? strlen(src) : 0;
+
+	if (len >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dst, src ? src : "", len);
+	dst[len] = 0;
+	return 0;
+}
+
+/*
+ * Checked here, not only in the kernel, so that a name too long is told
+ * apart from the kernel's EINVAL, and so that tlso_connect() fails before
+ * it connects anywhere.
+ */
+static int fill_req(struct tlso_handshake_req *req,
+		    const struct tlso_handshake_opts *o)
+{
+	memset(req, 0, sizeof(*req));
+	if (!o || (o->role != TLSO_ROLE_CLIENT &&
+		   o->role != TLSO_ROLE_SERVER)) {
+		errno = EINVAL;
+		return -1;
+	}
+	req->role = o->role;
+	req->timeout_ms = o->timeout_ms;
+	if (copy_name(req->peer_name, sizeof(req->peer_name), o->peer_name) ||
+	    copy_name(req->profile, sizeof(req->profile), o->profile))
+		return -1;
+	return 0;
+}
+
+static int send_req(int fd, const struct tlso_handshake_req *req)
+{
+	return setsockopt(fd, SOL_TLS, TLSO_HANDSHAKE, req, sizeof(*req));
+}
+
+int tlso_handshake(int fd, const struct tlso_handshake_opts *o)
+{
+	struct tlso_handshake_req req;
+
+	if (fill_req(&req, o) < 0)
+		return -1;
+	return send_req(fd, &req);
+}
+
+int tlso_handshake_status(int fd, struct tlso_handshake_status *st)
+{
+	socklen_t len = sizeof(*st);
+
+	if (!st) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	return getsockopt(fd, SOL_TLS, TLSO_HANDSHAKE, st, &len);
+}
+
+/* getaddrinfo() has its own error space; the API promises errno. */
+static int gai_errno(int eai)
+{
+	switch (eai) {
+	case EAI_SYSTEM:
+		return errno ? errno : EIO;
+	case EAI_MEMORY:
+		return ENOMEM;
+	case EAI_AGAIN:
+		return EAGAIN;
+	case EAI_SERVICE:
+	case EAI_BADFLAGS:
+	case EAI_FAMILY:
+	case EAI_SOCKTYPE:
+		return EINVAL;
+	default:
+		return ENXIO;
+	}
+}
+
+/* The first address that accepts; errno from the last one tried. */
+static int dial(const char *host, const char *port)
+{
+	const struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+	};
+	struct addrinfo *res, *ai;
+	int fd = -1, err = ENXIO, ret;
+
+	ret = getaddrinfo(host, port, &hints, &res);
+	if (ret) {
+		errno = gai_errno(ret);
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		/* The caller wants out; the next address would not help. */
+		if (err == EINTR)
+			break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		errno = err;
+	return fd;
+}
+
+int tlso_connect(const char *host, const char *port,
+		 const struct tlso_handshake_opts *o)
+{
+	struct tlso_handshake_opts co;
+	struct tlso_handshake_req req;
+	int fd, err;
+
+	if (!host || !port || !o) {
+		errno = EINVAL;
+		return -1;
+	}
+	co = *o;
+	if (co.role == TLSO_ROLE_CLIENT && !co.peer_name)
+		co.peer_name = host;
+	if (fill_req(&req, &co) < 0)
+		return -1;
+	fd = dial(host, port);
+	if (fd < 0)
+		return -1;
+	if (tlso_attach(fd) < 0 || send_req(fd, &req) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static const struct {
+	int err;
+	const char *text;
+} tlso_errors[] = {
+	/* TLSO_HANDSHAKE, from the module */
+	{ ESRCH, "no tlsod is running" },
+	{ EALREADY, "a handshake is already running on this socket" },
+	{ EISCONN, "the socket already carries TLS keys" },
+	{ ECONNABORTED, "tlsod went away during the handshake" },
+	{ ETIMEDOUT, "the handshake did not end in time" },
+	{ EINTR, "a signal interrupted the wait; the handshake goes on" },
+	{ EINPROGRESS, "the handshake is running (non-blocking socket)" },
+	{ ENOPROTOOPT, "tlso is not attached to the socket" },
+	/* from tlsod, see tlsod(8) */
+	{ EACCES,
+	  "the peer's certificate did not verify, or the peer refused ours" },
+	{ EPROTO,
+	  "the peer broke the protocol, or the two sides share no version, cipher or kind of credentials" },
+	{ ECONNRESET, "the peer closed or reset the connection" },
+	{ EINVAL,
+	  "invalid request, or tlsod has no usable profile of that name" },
+	{ EIO, "tlsod could not complete the handshake (its log says why)" },
+	/* attaching */
+	{ ENOENT, "tlso.ko is not loaded" },
+	{ EEXIST,
+	  "another TCP upper-layer protocol is attached to the socket" },
+	{ ENOTCONN, "the socket is not an established TCP connection" },
+	/* from the library itself */
+	{ ENAMETOOLONG, "the peer name or the profile name is too long" },
+	{ ENXIO, "the host name has no address" },
+	/* the records after the handshake */
+	{ EBADMSG, "a record from the peer failed authentication" },
+	{ EKEYEXPIRED,
+	  "the peer sent a TLS 1.3 KeyUpdate and no new key was installed" },
+};
+
+const char *tlso_strerror(int err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tlso_errors) / sizeof(tlso_errors[0]); i++)
+		if (tlso_errors[i].err == err)
+			return tlso_errors[i].text;
+	return strerror(err);
 }
