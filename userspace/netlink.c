@@ -416,6 +416,13 @@ int tlsod_accept(struct tlsod_worker_nl *w, struct tlsod_request *req)
 	nl_socket_modify_cb(w->sk, NL_CB_VALID, NL_CB_DEFAULT, NULL, NULL);
 	if (ret)
 		return ret;
+	/*
+	 * The kernel acknowledges after its reply, in a message of its own,
+	 * and nl_send_sync() returned on the reply: take the ACK now, or
+	 * DONE would read it as its own answer.
+	 */
+	if (ctx.got)
+		nl_wait_for_ack(w->sk);
 	if (!ctx.got || ctx.bad)
 		return -EBADMSG;
 	return 0;

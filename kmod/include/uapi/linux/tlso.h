@@ -56,6 +56,8 @@
  *	ESRCH		no tlsod is listening in this network namespace
  *	EALREADY	a handshake is already running on this socket
  *	EISCONN		the socket already has keys
+ *	ENOTCONN	the connection is not established (or the peer
+ *			has already closed it)
  *	EINVAL		bad request (role, reserved, unterminated strings)
  *	EACCES		the peer's certificate did not verify, or the peer
  *			refused ours
