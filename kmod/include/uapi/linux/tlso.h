@@ -63,7 +63,13 @@
  *			refused ours
  *	ETIMEDOUT	the handshake did not end in time
  *	ECONNABORTED	tlsod went away during the handshake
- *	EPROTO		the peer broke the protocol
+ *	EPROTO		the peer broke the protocol, or shares no version,
+ *			cipher or key exchange with the profile
+ *	ECONNRESET	the peer closed or reset the connection mid-way
+ *	EIO		tlsod reported success without installing keys, or
+ *			failed in a way it could not name
+ *	(and the errno of TLS_TX/TLS_RX if the daemon could not install
+ *	the keys; tlsod(8) lists which handshake failure maps to which)
  *	EINTR		a signal interrupted the wait (the handshake goes on)
  *
  * getsockopt(fd, SOL_TLS, TLSO_HANDSHAKE, &st, &len) returns struct
