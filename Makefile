@@ -6,6 +6,7 @@
 #   make check      every test: host unit tests, then the in-VM suite on
 #                   each supported kernel (KVER=... for one)
 #   make demo       the demo, in a VM
+#   make bench      tlso beside plain TCP, kTLS and GnuTLS, in a VM
 #   make lint       sparse and checkpatch.pl on the kernel side
 #   make clean      remove everything the build made
 #
@@ -45,18 +46,18 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 # generated; say so once here rather than on every build.
 KBUILD_OPTS := $(if $(wildcard $(KDIR)/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=)
 
-PROGS := userspace/tlsoctl userspace/tlsod userspace/tlso-cat
+PROGS := userspace/tlsoctl userspace/tlsod userspace/tlso-cat userspace/tlso-perf
 LIB := userspace/libtlso.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(wildcard tests/unit/*.c))
 VM_TESTS := $(patsubst tests/vm/%.c,build/tests/vm/%,$(wildcard tests/vm/*.c))
 TEST_HDRS := $(wildcard tests/lib/*.h) kmod/include/uapi/linux/tlso.h
 
-.PHONY: all module userspace tests check demo lint clean help FORCE
+.PHONY: all module userspace tests check demo bench lint clean help FORCE
 
 all: module userspace
 
 help:
-	@sed -n '3,16s/^# \{0,1\}//p' Makefile
+	@sed -n '3,17s/^# \{0,1\}//p' Makefile
 
 # kbuild does not notice a change of kernel between two builds in one
 # tree: remember the last one, and start clean when it changes.
@@ -90,14 +91,26 @@ userspace/tlso-cat: userspace/tlso-cat.c $(LIB) userspace/libtlso.h
 # The handshake daemon.  Its libraries' flags are asked for only when it
 # is built, so that other targets work without them.
 TLSOD_SRCS := userspace/tlsod.c userspace/config.c userspace/handshake.c \
-	userspace/netlink.c userspace/trace.c
+	userspace/netlink.c userspace/trace.c userspace/keys.c
 TLSOD_HDRS := userspace/tlsod.h userspace/config.h userspace/handshake.h \
-	userspace/netlink.h userspace/trace.h kmod/include/uapi/linux/tlso.h
+	userspace/netlink.h userspace/trace.h userspace/keys.h \
+	kmod/include/uapi/linux/tlso.h
 TLSOD_PKG = $(shell pkg-config --cflags --libs gnutls libnl-genl-3.0 inih)
 
 userspace/tlsod: $(TLSOD_SRCS) $(TLSOD_HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $(TLSOD_SRCS) $(TLSOD_PKG)
+
+# The benchmark: GnuTLS for its userspace mode and in-process handshakes,
+# the module's record helpers to build records ahead for --rx-only.
+PERF_SRCS := userspace/tlso-perf.c userspace/keys.c kmod/record.c kmod/cipher.c
+PERF_HDRS := userspace/keys.h userspace/libtlso.h kmod/record.h kmod/cipher.h \
+	kmod/include/uapi/linux/tlso.h
+PERF_PKG = $(shell pkg-config --cflags --libs gnutls)
+
+userspace/tlso-perf: $(PERF_SRCS) $(PERF_HDRS) $(LIB)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -Ikmod -o $@ $(PERF_SRCS) $(LIB) $(PERF_PKG) -lpthread -lm
 
 # Host unit tests: sanitizers on, kernel-shared sources compiled as is.
 SHARED := kmod/cipher.c kmod/record.c
@@ -127,6 +140,13 @@ build/tests/unit/libtlso_test: tests/unit/libtlso_test.c userspace/libtlso.c use
 	@mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< \
 		userspace/libtlso.c
+
+# tlso-perf's command line, JSON and errors, run as built (plain and
+# gnutls modes need no module).
+build/tests/unit/tlso_perf_test: tests/unit/tlso_perf_test.c userspace/tlso-perf $(TEST_HDRS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $<
 
 # tlso-cat's session over plain TCP: its source with libtlso stubbed out.
 build/tests/unit/tlso_cat_test: tests/unit/tlso_cat_test.c userspace/tlso-cat.c userspace/libtlso.h $(TEST_HDRS)
@@ -168,6 +188,11 @@ demo:
 	@scripts/deps
 	@$(MAKE) --no-print-directory all
 	@scripts/vm-run --kernel $(KVER) -- scripts/demo
+
+bench:
+	@scripts/deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench $(KVER)
 
 lint:
 	@scripts/deps --lint

@@ -27,6 +27,7 @@
 #include <gnutls/x509.h>
 
 #include "handshake.h"
+#include "keys.h"
 #include "tlsod.h"
 #include "trace.h"
 
@@ -618,99 +619,6 @@ static int drain(struct hs *h)
 
 /* ---- keys ---- */
 
-union crypto_info {
-	struct tls_crypto_info info;
-	struct tls12_crypto_info_aes_gcm_128 gcm128;
-	struct tls12_crypto_info_aes_gcm_256 gcm256;
-	struct tls12_crypto_info_aes_ccm_128 ccm128;
-	struct tls12_crypto_info_chacha20_poly1305 chacha;
-};
-
-/* Where the fields of one of the structs above are, and how long. */
-struct slots {
-	unsigned char *key, *iv, *salt, *rec_seq;
-	size_t key_len, iv_len, salt_len;
-};
-
-#define SLOTS(st) (struct slots){ (st).key, (st).iv, (st).salt, (st).rec_seq, \
-	sizeof((st).key), sizeof((st).iv), sizeof((st).salt) }
-
-static int fill_slots(const struct slots *sl, const gnutls_datum_t *key,
-		      const gnutls_datum_t *iv, const unsigned char *seq,
-		      bool tls13)
-{
-	if (key->size != sl->key_len)
-		return -1;
-	if (!sl->salt_len) {
-		/* ChaCha20-Poly1305: the whole 12-byte IV, in both versions */
-		if (iv->size != sl->iv_len)
-			return -1;
-		memcpy(sl->iv, iv->data, sl->iv_len);
-	} else if (tls13) {
-		/* One 12-byte IV, which the kernel's struct splits 4 + 8. */
-		if (iv->size != sl->salt_len + sl->iv_len)
-			return -1;
-		memcpy(sl->salt, iv->data, sl->salt_len);
-		memcpy(sl->iv, iv->data + sl->salt_len, sl->iv_len);
-	} else {
-		/*
-		 * TLS 1.2 GCM/CCM: GnuTLS's IV is the 4-byte implicit part;
-		 * the explicit nonce carries on from the sequence number,
-		 * as GnuTLS's own records did (RFC 5288).
-		 */
-		if (iv->size != sl->salt_len || sl->iv_len != 8)
-			return -1;
-		memcpy(sl->salt, iv->data, sl->salt_len);
-		memcpy(sl->iv, seq, 8);
-	}
-	memcpy(sl->key, key->data, sl->key_len);
-	memcpy(sl->rec_seq, seq, 8);
-	return 0;
-}
-
-static int export_keys(struct hs *h, unsigned int read,
-		       union crypto_info *ci, socklen_t *len)
-{
-	gnutls_cipher_algorithm_t cipher = gnutls_cipher_get(h->s);
-	bool tls13 = gnutls_protocol_get_version(h->s) == GNUTLS_TLS1_3;
-	gnutls_datum_t mac, iv, key;
-	unsigned char seq[8];
-	struct slots sl;
-	int ret;
-
-	ret = gnutls_record_get_state(h->s, read, &mac, &iv, &key, seq);
-	if (ret < 0)
-		return ret;
-	memset(ci, 0, sizeof(*ci));
-	ci->info.version = tls13 ? TLS_1_3_VERSION : TLS_1_2_VERSION;
-	switch (cipher) {
-	case GNUTLS_CIPHER_AES_128_GCM:
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
-		*len = sizeof(ci->gcm128);
-		sl = SLOTS(ci->gcm128);
-		break;
-	case GNUTLS_CIPHER_AES_256_GCM:
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
-		*len = sizeof(ci->gcm256);
-		sl = SLOTS(ci->gcm256);
-		break;
-	case GNUTLS_CIPHER_AES_128_CCM:
-		ci->info.cipher_type = TLS_CIPHER_AES_CCM_128;
-		*len = sizeof(ci->ccm128);
-		sl = SLOTS(ci->ccm128);
-		break;
-	case GNUTLS_CIPHER_CHACHA20_POLY1305:
-		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
-		*len = sizeof(ci->chacha);
-		sl = SLOTS(ci->chacha);
-		break;
-	default:
-		return GNUTLS_E_UNIMPLEMENTED_FEATURE;
-	}
-	return fill_slots(&sl, &key, &iv, seq, tls13) ?
-	       GNUTLS_E_INTERNAL_ERROR : 0;
-}
-
 static int install_keys(struct hs *h)
 {
 	static const struct {
@@ -721,13 +629,13 @@ static int install_keys(struct hs *h)
 		{ 0, TLS_TX, "TLS_TX" },
 		{ 1, TLS_RX, "TLS_RX" },
 	};
-	union crypto_info ci;
+	union tlso_crypto_info ci;
 	socklen_t len = 0;
 	size_t i;
 	int ret, err;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		ret = export_keys(h, dirs[i].read, &ci, &len);
+		ret = tlso_keys_export(h->s, dirs[i].read, &ci, &len);
 		if (ret < 0) {
 			explicit_bzero(&ci, sizeof(ci));
 			fail(h->out, EIO, "%s keys: %s", dirs[i].name,
