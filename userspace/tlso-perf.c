@@ -134,11 +134,31 @@ static double gbps(uint64_t bytes, double seconds)
 	return seconds > 0 ? bytes * 8.0 / seconds / 1e9 : 0.0;
 }
 
+static void json_string(const char *name, const char *s, const char *tail)
+{
+	const char *c;
+
+	if (!s) {
+		printf("\"%s\": null%s", name, tail);
+		return;
+	}
+	printf("\"%s\": \"", name);
+	for (c = s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			putchar('\\');
+		if ((unsigned char)*c < 0x20)
+			printf("\\u%04x", *c);
+		else
+			putchar(*c);
+	}
+	printf("\"%s", tail);
+}
+
 /* A message for the person: on stderr, and as JSON on stdout with -J. */
-static void __attribute__((format(printf, 1, 2))) report_error(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2)))
+report_error(const char *fmt, ...)
 {
 	char msg[1024];
-	const char *p;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -147,20 +167,13 @@ static void __attribute__((format(printf, 1, 2))) report_error(const char *fmt, 
 	fprintf(stderr, "%s: %s\n", prog, msg);
 	if (!opt.json)
 		return;
-	fputs("{\"error\": \"", stdout);
-	for (p = msg; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			putchar('\\');
-		if ((unsigned char)*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	fputs("\"}\n", stdout);
+	putchar('{');
+	json_string("error", msg, "}\n");
 	fflush(stdout);
 }
 
-static void __attribute__((format(printf, 1, 2), noreturn)) usage_error(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2), noreturn))
+usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -1403,16 +1416,43 @@ static void serve_handshake(struct test *t, int fd)
 
 /* ---- connections ---- */
 
-static int connect_to(const char *host, const char *port, char *err,
-		      size_t errlen)
+/* fd connected to ai, or bound and listening on it; 0 or -1. */
+static int use_address(int fd, const struct addrinfo *ai, bool listener)
+{
+	int one = 1, zero = 0;
+
+	if (!listener)
+		return connect(fd, ai->ai_addr, ai->ai_addrlen);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* the wildcard of IPv6 takes IPv4 clients too */
+	if (ai->ai_family == AF_INET6 && !opt.bind)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	return bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 128) ?
+	       -1 : 0;
+}
+
+/*
+ * A TCP socket connected to host's first address that accepts, or, for
+ * a listener, listening on host (NULL: every address) and port.
+ */
+static int open_socket(const char *host, const char *port, bool listener,
+		       char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 	int fd = -1, ret, saved = 0;
 
+	if (listener) {
+		hints.ai_flags = AI_PASSIVE;
+		hints.ai_family = host ? AF_UNSPEC : AF_INET6;
+	}
 	ret = getaddrinfo(host, port, &hints, &res);
+	if (ret && listener && !host) {
+		hints.ai_family = AF_INET;
+		ret = getaddrinfo(NULL, port, &hints, &res);
+	}
 	if (ret) {
-		snprintf(err, errlen, "%s port %s: %s", host, port,
-			 gai_strerror(ret));
+		snprintf(err, errlen, "%s port %s: %s", host ? host : "*",
+			 port, gai_strerror(ret));
 		return -1;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -1422,7 +1462,7 @@ static int connect_to(const char *host, const char *port, char *err,
 			saved = errno;
 			continue;
 		}
-		if (!connect(fd, ai->ai_addr, ai->ai_addrlen))
+		if (!use_address(fd, ai, listener))
 			break;
 		saved = errno;
 		close(fd);
@@ -1430,9 +1470,16 @@ static int connect_to(const char *host, const char *port, char *err,
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		snprintf(err, errlen, "connecting to %s port %s: %s", host,
-			 port, strerror(saved));
+		snprintf(err, errlen, "%s %s port %s: %s",
+			 listener ? "listening on" : "connecting to",
+			 host ? host : "*", port, strerror(saved));
 	return fd;
+}
+
+static int connect_to(const char *host, const char *port, char *err,
+		      size_t errlen)
+{
+	return open_socket(host, port, false, err, errlen);
 }
 
 /* ---- results on the control connection ---- */
@@ -1540,26 +1587,6 @@ static void json_count(const char *name, int64_t n, const char *tail)
 		printf("\"%s\": %lld%s", name, (long long)n, tail);
 }
 
-static void json_string(const char *name, const char *s, const char *tail)
-{
-	const char *c;
-
-	if (!s) {
-		printf("\"%s\": null%s", name, tail);
-		return;
-	}
-	printf("\"%s\": \"", name);
-	for (c = s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			putchar('\\');
-		if ((unsigned char)*c < 0x20)
-			printf("\\u%04x", *c);
-		else
-			putchar(*c);
-	}
-	printf("\"%s", tail);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -1578,13 +1605,41 @@ static double percentile(const double *v, unsigned int n, double q)
 	return v[k ? k - 1 : 0];
 }
 
-static void print_json(const struct test *cl, const struct test *sv,
-		       const struct test *local)
+/* Each stream's figures from the end that measured them, and sums. */
+struct figures {
+	struct sum sent[MAX_STREAMS], received[MAX_STREAMS];
+	struct sum sum_sent, sum_received;
+	int64_t c2s, s2c;	/* records each way, -1: not counted */
+};
+
+static void figures_of(struct figures *f, const struct test *cl,
+		       const struct test *sv, const struct perf_params *p)
 {
-	const struct perf_params *p = &local->p;
 	const struct test *snd = p->reverse ? sv : cl;
 	const struct test *rcv = p->reverse ? cl : sv;
-	struct sum ssum = { 0 }, rsum = { 0 };
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < p->streams; i++) {
+		f->sent[i] = (struct sum){ snd->st[i].sent,
+					   snd->st[i].sent_secs };
+		f->received[i] = (struct sum){ rcv->st[i].received,
+					       rcv->st[i].recv_secs };
+		f->sum_sent.bytes += f->sent[i].bytes;
+		f->sum_received.bytes += f->received[i].bytes;
+		f->sum_sent.seconds = fmax(f->sum_sent.seconds,
+					   f->sent[i].seconds);
+		f->sum_received.seconds = fmax(f->sum_received.seconds,
+					       f->received[i].seconds);
+	}
+	f->c2s = records_way(cl, sv, p->streams);
+	f->s2c = records_way(sv, cl, p->streams);
+}
+
+static void print_json(const struct test *cl, const struct test *sv,
+		       const struct test *local, const struct figures *f)
+{
+	const struct perf_params *p = &local->p;
 	unsigned int i, j;
 	size_t k;
 
@@ -1645,26 +1700,16 @@ static void print_json(const struct test *cl, const struct test *sv,
 	} else {
 		printf("\"streams\": [");
 		for (i = 0; i < p->streams; i++) {
-			struct sum s = { snd->st[i].sent, snd->st[i].sent_secs };
-			struct sum r = { rcv->st[i].received,
-					 rcv->st[i].recv_secs };
-
 			printf("%s{\"id\": %u, ", i ? ", " : "", i + 1);
-			json_sum("sent", &s, ", ");
-			json_sum("received", &r, "}");
-			ssum.bytes += s.bytes;
-			rsum.bytes += r.bytes;
-			ssum.seconds = fmax(ssum.seconds, s.seconds);
-			rsum.seconds = fmax(rsum.seconds, r.seconds);
+			json_sum("sent", &f->sent[i], ", ");
+			json_sum("received", &f->received[i], "}");
 		}
 		printf("], ");
-		json_sum("sum_sent", &ssum, ", ");
-		json_sum("sum_received", &rsum, ", ");
+		json_sum("sum_sent", &f->sum_sent, ", ");
+		json_sum("sum_received", &f->sum_received, ", ");
 		printf("\"records\": {");
-		json_count("client_to_server", records_way(cl, sv, p->streams),
-			   ", ");
-		json_count("server_to_client", records_way(sv, cl, p->streams),
-			   "}, ");
+		json_count("client_to_server", f->c2s, ", ");
+		json_count("server_to_client", f->s2c, "}, ");
 	}
 	printf("\"cpu\": {");
 	json_cpu("client", &cl->cpu, ", ");
@@ -1687,13 +1732,9 @@ static void text_line(const char *id, const struct sum *s, const char *what)
 }
 
 static void print_text(const struct test *cl, const struct test *sv,
-		       const struct test *local)
+		       const struct test *local, const struct figures *f)
 {
 	const struct perf_params *p = &local->p;
-	const struct test *snd = p->reverse ? sv : cl;
-	const struct test *rcv = p->reverse ? cl : sv;
-	struct sum ssum = { 0 }, rsum = { 0 };
-	int64_t c2s, s2c;
 	unsigned int i;
 	char id[16];
 
@@ -1718,30 +1759,20 @@ static void print_text(const struct test *cl, const struct test *sv,
 			       cl->lat[n - 1]);
 	} else {
 		for (i = 0; i < p->streams; i++) {
-			struct sum s = { snd->st[i].sent, snd->st[i].sent_secs };
-			struct sum r = { rcv->st[i].received,
-					 rcv->st[i].recv_secs };
-
 			snprintf(id, sizeof(id), "%u", i + 1);
-			text_line(id, &s, "sender");
-			text_line(id, &r, "receiver");
-			ssum.bytes += s.bytes;
-			rsum.bytes += r.bytes;
-			ssum.seconds = fmax(ssum.seconds, s.seconds);
-			rsum.seconds = fmax(rsum.seconds, r.seconds);
+			text_line(id, &f->sent[i], "sender");
+			text_line(id, &f->received[i], "receiver");
 		}
 		if (p->streams > 1) {
-			text_line("SUM", &ssum, "sender");
-			text_line("SUM", &rsum, "receiver");
+			text_line("SUM", &f->sum_sent, "sender");
+			text_line("SUM", &f->sum_received, "receiver");
 		}
-		c2s = records_way(cl, sv, p->streams);
-		s2c = records_way(sv, cl, p->streams);
 		printf("records: ");
-		if (c2s < 0)
+		if (f->c2s < 0)
 			printf("not counted by this mode\n");
 		else
 			printf("client->server %lld, server->client %lld\n",
-			       (long long)c2s, (long long)s2c);
+			       (long long)f->c2s, (long long)f->s2c);
 	}
 	text_cpu("client", &cl->cpu);
 	text_cpu("server", &sv->cpu);
@@ -1751,10 +1782,13 @@ static void print_text(const struct test *cl, const struct test *sv,
 static void print_results(const struct test *cl, const struct test *sv,
 			  const struct test *local)
 {
+	struct figures f;
+
+	figures_of(&f, cl, sv, &local->p);
 	if (opt.json)
-		print_json(cl, sv, local);
+		print_json(cl, sv, local, &f);
 	else
-		print_text(cl, sv, local);
+		print_text(cl, sv, local, &f);
 }
 
 /* ---- the server ---- */
@@ -1995,42 +2029,11 @@ static void server_data(int fd, const char *line)
 
 static int listen_on(void)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE }, *res, *ai;
-	int fd = -1, one = 1, zero = 0, ret, saved = 0;
+	char err[512];
+	int fd = open_socket(opt.bind, opt.port, true, err, sizeof(err));
 
-	if (!opt.bind)
-		hints.ai_family = AF_INET6;
-	ret = getaddrinfo(opt.bind, opt.port, &hints, &res);
-	if (ret && !opt.bind) {
-		hints.ai_family = AF_INET;
-		ret = getaddrinfo(NULL, opt.port, &hints, &res);
-	}
-	if (ret) {
-		report_error("%s port %s: %s", opt.bind ? opt.bind : "*",
-			     opt.port, gai_strerror(ret));
-		return -1;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (ai->ai_family == AF_INET6 && !opt.bind)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-				   sizeof(zero));
-		if (!bind(fd, ai->ai_addr, ai->ai_addrlen) && !listen(fd, 128))
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
 	if (fd < 0)
-		report_error("listening on port %s: %s", opt.port,
-			     strerror(saved));
+		report_error("%s", err);
 	return fd;
 }
 
@@ -2573,6 +2576,13 @@ static int parse_choice(const char *flag, const char *s,
 	return i;
 }
 
+static void copy_arg(const char *flag, char *dst, size_t size)
+{
+	if (strlen(optarg) >= size)
+		usage_error("%s: longer than %zu bytes", flag, size - 1);
+	strcpy(dst, optarg);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const tls_names[] = { "1.2", "1.3" };
@@ -2660,9 +2670,7 @@ int main(int argc, char **argv)
 			client_flag = "--keys";
 			break;
 		case OPT_SENDFILE:
-			if (strlen(optarg) >= sizeof(p.sendfile))
-				usage_error("--sendfile: the path is too long");
-			strcpy(p.sendfile, optarg);
+			copy_arg("--sendfile", p.sendfile, sizeof(p.sendfile));
 			client_flag = "--sendfile";
 			break;
 		case OPT_RX_ONLY:
@@ -2687,17 +2695,11 @@ int main(int argc, char **argv)
 			client_flag = "--ca";
 			break;
 		case OPT_NAME:
-			if (strlen(optarg) >= sizeof(p.name))
-				usage_error("--name: longer than %zu bytes",
-					    sizeof(p.name) - 1);
-			strcpy(p.name, optarg);
+			copy_arg("--name", p.name, sizeof(p.name));
 			client_flag = "--name";
 			break;
 		case OPT_PROFILE:
-			if (strlen(optarg) >= sizeof(p.profile))
-				usage_error("--profile: longer than %zu bytes",
-					    sizeof(p.profile) - 1);
-			strcpy(p.profile, optarg);
+			copy_arg("--profile", p.profile, sizeof(p.profile));
 			opt.profile = optarg;
 			break;
 		case 'h':
