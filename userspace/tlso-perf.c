@@ -564,7 +564,7 @@ static int gtls_handshake(struct conn *c, const struct perf_params *p, char *err
 			  size_t errlen)
 {
 	gnutls_priority_t prio;
-	int ret;
+	int ret, one = 1, zero = 0;
 
 	if (gtls_load(err, errlen))
 		return -1;
@@ -595,9 +595,12 @@ static int gtls_handshake(struct conn *c, const struct perf_params *p, char *err
 	}
 	gnutls_transport_set_int(c->s, c->fd);
 	gnutls_handshake_set_timeout(c->s, SETUP_SECONDS * 1000);
+	/* as tlsod does: small flights must not wait for Nagle */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	do {
 		ret = gnutls_handshake(c->s);
 	} while (ret < 0 && !gnutls_error_is_fatal(ret));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &zero, sizeof(zero));
 	if (ret < 0)
 		goto fail;
 	return 0;

@@ -17,6 +17,8 @@ struct tlsod_options {
 	bool foreground;	/* log to stderr instead of syslog */
 	bool trace;		/* print every handshake as it goes */
 	bool verbose;		/* LOG_DEBUG messages too */
+	/* how long a worker waits for another request; 0: one each */
+	unsigned int worker_idle_ms;
 };
 
 extern struct tlsod_options tlsod_opts;

@@ -764,6 +764,31 @@ static void still_serves(struct tenv *e)
 	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
 }
 
+/*
+ * Handshakes one after another: the worker of the first serves the
+ * second instead of a new process (tlsod -v logs it), then leaves once
+ * idle (the teardown finds no worker left).
+ */
+TEST_F(fault, worker_serves_the_next_handshake)
+{
+	struct tenv *e = &self->e;
+	off_t from = tenv_file_size(e->log);
+	int lfd, port, fd, i;
+	pid_t peer;
+
+	lfd = tenv_listen(e, &port);
+	peer = ping_peer(e, lfd, 2, 0);
+	for (i = 0; i < 2; i++) {
+		fd = tlso_client(e, port);
+		ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost",
+				   TENV_HS_MS));
+		ping_pong(fd);
+		tenv_close(e, fd);
+	}
+	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+	EXPECT_TRUE(tenv_file_has(e->log, "takes another request", from));
+}
+
 /* tlsod stopped: ESRCH at once, nothing queued; later, the same socket. */
 TEST_F(fault, no_daemon)
 {
