@@ -1995,6 +1995,11 @@ static void server_control(int fd)
 		report_error("refused a test: %s", why);
 		close(fd);
 		test_free(t);
+		/* with -1, a refused test is the one test, and it failed */
+		pthread_mutex_lock(&srv.lock);
+		srv.status = 1;
+		srv.served = true;
+		pthread_mutex_unlock(&srv.lock);
 		return;
 	}
 	t->ctrl = fd;
@@ -2312,7 +2317,17 @@ static int client_streams(struct test *t, int ctrl)
 		}
 	}
 	if (!wait_ready(t)) {
-		report_error("%s", t->fail.msg);
+		/*
+		 * A stream that fails here often fails because the server's
+		 * end did first (and closed): its reason comes first.
+		 */
+		set_timeout(ctrl, SO_RCVTIMEO, 5);
+		if (!read_line(ctrl, line, sizeof(line)) &&
+		    !strncmp(line, "error ", 6))
+			report_error("server: %s (here: %s)", line + 6,
+				     t->fail.msg);
+		else
+			report_error("%s", t->fail.msg);
 		return -1;
 	}
 	set_timeout(ctrl, SO_RCVTIMEO, SETUP_SECONDS);
