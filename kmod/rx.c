@@ -274,8 +274,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 done:
 	tlso_rx_reset_in(rx);
 	tlso_seq_inc(d->seq, TLSO_SEQ_LEN);
-	tlso_stat_inc(sock_net(sk), TLSO_MIB_RX_RECORDS);
-	tlso_stat_add(sock_net(sk), TLSO_MIB_RX_BYTES, *len);
+	tlso_stat_record(sk, false, *len);
 	err = 0;
 	goto out;
 

@@ -135,6 +135,8 @@ struct tlso_ctx {
 	/* set up by tlsod: post-handshake messages handled here */
 	u8 daemon_mode:1;
 	u8 close_notify_sent:1;
+	/* TLSO_INFO: changed and read under lock_sock */
+	struct tlso_info info;
 	/* handshake.c */
 	struct tlso_hs *hs;
 	u32 hs_state;		/* TLSO_HS_* */
@@ -262,6 +264,8 @@ enum tlso_mib_field {
 int tlso_stat_init(void);
 void tlso_stat_exit(void);
 void tlso_stat_add(const struct net *net, enum tlso_mib_field field, long n);
+
+void tlso_stat_record(struct sock *sk, bool tx, u32 len);
 
 static inline void tlso_stat_inc(const struct net *net,
 				 enum tlso_mib_field field)

@@ -222,8 +222,7 @@ static int tlso_tx_seal(struct sock *sk, struct tlso_ctx *ctx,
 		tlso_abort(sk, -EBADMSG);
 		return -EBADMSG;
 	}
-	tlso_stat_inc(sock_net(sk), TLSO_MIB_TX_RECORDS);
-	tlso_stat_add(sock_net(sk), TLSO_MIB_TX_BYTES, rec->plain);
+	tlso_stat_record(sk, true, rec->plain);
 	return 0;
 }
 
