@@ -5,9 +5,11 @@
  */
 #include <crypto/aead.h>
 #include <linux/err.h>
+#include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uio.h>
 
 #include "cipher.h"
 #include "tlso.h"
@@ -87,4 +89,59 @@ int tlso_aead_run(struct tlso_dir *d, bool enc, struct scatterlist *src,
 	aead_request_set_crypt(req, src, dst, len, iv);
 	err = enc ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
 	return crypto_wait_req(err, &wait);
+}
+
+/*
+ * Pin the caller's pages behind the next len bytes of iter, so that a
+ * record is encrypted from them or decrypted into them without a copy,
+ * and describe them in sg[0..n), one entry a page.  Returns n, all len
+ * bytes pinned in pages[0..n); or a negative errno when they cannot be
+ * had that way within TLSO_ZC_PAGES pages, with nothing left pinned and
+ * iter as it was, and the caller copies instead.
+ */
+int tlso_sg_from_iter(struct iov_iter *iter, u32 len, struct page **pages,
+		      struct scatterlist *sg)
+{
+	int npages = 0, nsg = 0;
+	u32 got = 0;
+
+	while (got < len) {
+		size_t off;
+		ssize_t n;
+		int k;
+
+		if (npages == TLSO_ZC_PAGES)
+			goto err_put;
+		n = iov_iter_get_pages2(iter, pages + npages, len - got,
+					TLSO_ZC_PAGES - npages, &off);
+		if (n <= 0)
+			goto err_put;
+		got += n;
+		for (k = 0; n > 0; k++) {
+			u32 take = min_t(size_t, n, PAGE_SIZE - off);
+
+			sg_set_page(&sg[nsg++], pages[npages + k], take, off);
+			n -= take;
+			off = 0;
+		}
+		npages += k;
+	}
+	return npages;
+
+err_put:
+	tlso_sg_put_pages(pages, npages, false);
+	iov_iter_revert(iter, got);
+	return -EFAULT;
+}
+
+/* Let go of what tlso_sg_from_iter() pinned; dirty: tlso wrote to it. */
+void tlso_sg_put_pages(struct page **pages, int n, bool dirty)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (dirty)
+			set_page_dirty_lock(pages[i]);
+		put_page(pages[i]);
+	}
 }

@@ -17,9 +17,6 @@
 
 #include "tlso.h"
 
-/* User pages one record's content may span when decrypted into them. */
-#define TLSO_ZC_PAGES	16
-
 /* Record pages are order-0 and not highmem (x86_64): see tx.c. */
 static u8 *tlso_page_ptr(struct page **pages, u32 pos)
 {
@@ -190,8 +187,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 	u8 *hdr = tlso_page_ptr(rx->in, 0);
 	u8 iv[TLSO_MAX_IV_LEN], type = hdr[0];
 	struct tlso_rxrec *rec;
-	int nsrc, npages = 0, i, err;
-	size_t got = 0;
+	int nsrc, npages = -1, err;
 
 	*zc = false;
 	/* As on send: the last sequence number is never used. */
@@ -212,55 +208,27 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 	if (to && plain <= iov_iter_count(to) &&
 	    (p->version == TLS_1_3_VERSION ? rx->no_pad :
 					     type == TLSO_TYPE_DATA)) {
-		int ndst = 1;
-
 		sg_init_table(dst, TLSO_ZC_PAGES + 3);
+		npages = tlso_sg_from_iter(to, plain, upages, dst + 1);
+	}
+	if (npages >= 0) {
+		int ndst = npages + 1;
+
 		sg_set_buf(&dst[0], rx->aad, p->aad_len);
-		while (got < plain) {
-			size_t off;
-			ssize_t n = iov_iter_get_pages2(to, upages + npages,
-							plain - got,
-							TLSO_ZC_PAGES - npages,
-							&off);
-			int k;
-
-			if (n <= 0)
-				break;
-			got += n;
-			for (k = 0; n > 0; k++) {
-				u32 take = min_t(size_t, n, PAGE_SIZE - off);
-
-				sg_set_page(&dst[ndst++], upages[npages + k],
-					    take, off);
-				n -= take;
-				off = 0;
-			}
-			npages += k;
-			if (npages == TLSO_ZC_PAGES)
-				break;
-		}
-		if (got == plain) {
-			if (p->tail_len)
-				sg_set_buf(&dst[ndst++], &rx->tail, 1);
-			sg_mark_end(&dst[ndst - 1]);
-			err = tlso_aead_run(d, false, src, dst, clen,
-					    p->aad_len, iv);
-			if (!err && p->tail_len &&
-			    rx->tail != TLSO_TYPE_DATA)
-				err = 1;	/* padded or not data: redo */
-			if (!err)
-				*zc = true;
-		}
-		for (i = 0; i < npages; i++) {
-			if (*zc)
-				set_page_dirty_lock(upages[i]);
-			put_page(upages[i]);
-		}
+		if (p->tail_len)
+			sg_set_buf(&dst[ndst++], &rx->tail, 1);
+		sg_mark_end(&dst[ndst - 1]);
+		err = tlso_aead_run(d, false, src, dst, clen, p->aad_len, iv);
+		if (!err && p->tail_len && rx->tail != TLSO_TYPE_DATA)
+			err = 1;	/* padded or not data: redo */
+		if (!err)
+			*zc = true;
+		tlso_sg_put_pages(upages, npages, *zc);
 		if (*zc) {
 			*len = plain;
 			goto done;
 		}
-		iov_iter_revert(to, got);
+		iov_iter_revert(to, plain);
 		/* A record that does not authenticate fails either way. */
 		if (err < 0)
 			goto err_decrypt;
@@ -306,8 +274,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 done:
 	tlso_rx_reset_in(rx);
 	tlso_seq_inc(d->seq, TLSO_SEQ_LEN);
-	tlso_stat_inc(sock_net(sk), TLSO_MIB_RX_RECORDS);
-	tlso_stat_add(sock_net(sk), TLSO_MIB_RX_BYTES, *len);
+	tlso_stat_record(sk, false, *len);
 	err = 0;
 	goto out;
 

@@ -59,6 +59,7 @@ int tlso_setsockopt(struct sock *sk, int level, int optname,
 		return tlso_rx_no_pad_set(sk, optval, optlen);
 	case TLSO_HANDSHAKE:
 		return tlso_hs_start(sk, optval, optlen);
+	case TLSO_INFO:		/* read only, as TCP_INFO */
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -76,6 +77,24 @@ static int tlso_get_tx_zc(struct tlso_ctx *ctx, char __user *optval,
 		return -EINVAL;
 	value = ctx->zerocopy_sendfile;
 	if (copy_to_user(optval, &value, sizeof(value)))
+		return -EFAULT;
+	return 0;
+}
+
+/* As TCP_INFO: a short optlen gets the struct cut short. */
+static int tlso_get_info(struct tlso_ctx *ctx, char __user *optval,
+			 int __user *optlen)
+{
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	len = min_t(unsigned int, len, sizeof(ctx->info));
+	if (put_user(len, optlen))
+		return -EFAULT;
+	if (copy_to_user(optval, &ctx->info, len))
 		return -EFAULT;
 	return 0;
 }
@@ -104,6 +123,9 @@ int tlso_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TLSO_HANDSHAKE:
 		err = tlso_hs_status(sk, optval, optlen);
+		break;
+	case TLSO_INFO:
+		err = tlso_get_info(ctx, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;

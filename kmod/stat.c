@@ -49,6 +49,28 @@ void tlso_stat_add(const struct net *net, enum tlso_mib_field field, long n)
 	this_cpu_add(tn->mib->mibs[field], n);
 }
 
+/*
+ * A record sealed (tx) or opened, with len content bytes: counted for the
+ * namespace and for the socket's TLSO_INFO.  lock_sock held.
+ */
+void tlso_stat_record(struct sock *sk, bool tx, u32 len)
+{
+	struct tlso_info *info = &tlso_get_ctx(sk)->info;
+	const struct net *net = sock_net(sk);
+
+	if (tx) {
+		info->tx_records++;
+		info->tx_bytes += len;
+		tlso_stat_inc(net, TLSO_MIB_TX_RECORDS);
+		tlso_stat_add(net, TLSO_MIB_TX_BYTES, len);
+	} else {
+		info->rx_records++;
+		info->rx_bytes += len;
+		tlso_stat_inc(net, TLSO_MIB_RX_RECORDS);
+		tlso_stat_add(net, TLSO_MIB_RX_BYTES, len);
+	}
+}
+
 static int tlso_stat_show(struct seq_file *seq, void *v)
 {
 	struct tlso_net *tn = net_generic(seq_file_single_net(seq),

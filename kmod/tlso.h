@@ -19,6 +19,8 @@
 #define TLSO_REC_PAGES	5
 /* Page fragments of one outgoing record; 32 KiB frag pages give 1 or 2. */
 #define TLSO_TX_FRAGS	8
+/* User pages one record's content may span, encrypted or decrypted there. */
+#define TLSO_ZC_PAGES	16
 
 union tlso_crypto_info {
 	struct tls_crypto_info info;
@@ -133,6 +135,8 @@ struct tlso_ctx {
 	/* set up by tlsod: post-handshake messages handled here */
 	u8 daemon_mode:1;
 	u8 close_notify_sent:1;
+	/* TLSO_INFO: changed and read under lock_sock */
+	struct tlso_info info;
 	/* handshake.c */
 	struct tlso_hs *hs;
 	u32 hs_state;		/* TLSO_HS_* */
@@ -185,6 +189,9 @@ int tlso_dir_keys(struct tlso_dir *d, const union tlso_crypto_info *ci);
 int tlso_aead_run(struct tlso_dir *d, bool enc, struct scatterlist *src,
 		  struct scatterlist *dst, unsigned int len,
 		  unsigned int aad_len, u8 *iv);
+int tlso_sg_from_iter(struct iov_iter *iter, u32 len, struct page **pages,
+		      struct scatterlist *sg);
+void tlso_sg_put_pages(struct page **pages, int n, bool dirty);
 
 /* tx.c */
 int tlso_tx_init(struct sock *sk, struct tlso_ctx *ctx);
@@ -257,6 +264,8 @@ enum tlso_mib_field {
 int tlso_stat_init(void);
 void tlso_stat_exit(void);
 void tlso_stat_add(const struct net *net, enum tlso_mib_field field, long n);
+
+void tlso_stat_record(struct sock *sk, bool tx, u32 len);
 
 static inline void tlso_stat_inc(const struct net *net,
 				 enum tlso_mib_field field)

@@ -17,9 +17,6 @@
 #include "compat.h"
 #include "tlso.h"
 
-/* User pages one record may span when encrypted in place from them. */
-#define TLSO_ZC_PAGES	16
-
 static u32 tlso_rec_hdr_len(const struct tlso_prot *p)
 {
 	return TLSO_HDR_LEN + p->nonce_len;
@@ -225,8 +222,7 @@ static int tlso_tx_seal(struct sock *sk, struct tlso_ctx *ctx,
 		tlso_abort(sk, -EBADMSG);
 		return -EBADMSG;
 	}
-	tlso_stat_inc(sock_net(sk), TLSO_MIB_TX_RECORDS);
-	tlso_stat_add(sock_net(sk), TLSO_MIB_TX_BYTES, rec->plain);
+	tlso_stat_record(sk, true, rec->plain);
 	return 0;
 }
 
@@ -324,48 +320,22 @@ static int tlso_tx_zerocopy(struct sock *sk, struct tlso_ctx *ctx,
 {
 	struct scatterlist src[TLSO_ZC_PAGES + 3];
 	struct page *pages[TLSO_ZC_PAGES];
-	int npages = 0, nsg = 1, i, err;
-	u32 got = 0;
+	int npages, err;
 
 	sg_init_table(src, TLSO_ZC_PAGES + 3);
-	while (got < len) {
-		size_t off;
-		ssize_t n;
-		int k;
-
-		n = iov_iter_get_pages2(from, pages + npages, len - got,
-					TLSO_ZC_PAGES - npages, &off);
-		if (n <= 0)
-			goto err_revert;
-		got += n;
-		for (k = 0; n > 0; k++) {
-			u32 take = min_t(size_t, n, PAGE_SIZE - off);
-
-			sg_set_page(&src[nsg++], pages[npages + k], take, off);
-			n -= take;
-			off = 0;
-		}
-		npages += k;
-		if (got < len && npages == TLSO_ZC_PAGES)
-			goto err_revert;
-	}
+	npages = tlso_sg_from_iter(from, len, pages, src + 1);
+	if (npages < 0)
+		return 0;
 
 	rec->plain = len;
-	err = tlso_tx_seal(sk, ctx, rec, src, nsg);
-	for (i = 0; i < npages; i++)
-		put_page(pages[i]);
+	err = tlso_tx_seal(sk, ctx, rec, src, npages + 1);
+	tlso_sg_put_pages(pages, npages, false);
 	if (err) {
 		rec->plain = 0;
-		iov_iter_revert(from, got);
+		iov_iter_revert(from, len);
 		return err;
 	}
 	return len;
-
-err_revert:
-	for (i = 0; i < npages; i++)
-		put_page(pages[i]);
-	iov_iter_revert(from, got);
-	return 0;
 }
 
 /*

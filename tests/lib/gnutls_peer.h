@@ -387,12 +387,17 @@ struct gp_cmd {
 struct gp_reply {
 	int32_t err;		/* 0, or what failed */
 	char what[200];
+	/* GnuTLS's next sequence numbers, once the command has run */
+	uint64_t read_seq, write_seq;
 };
 
 struct gp_peer {
 	pid_t pid;
 	int ctl;		/* control socket to the child */
 	int pending;		/* commands sent, replies not yet read */
+	/* As of the last reply: the peer's own count of records, so that
+	 * what the socket under test counts is checked by GnuTLS. */
+	uint64_t read_seq, write_seq;
 };
 
 /* Errors of the peer: a GnuTLS code, or one of these. */
@@ -531,6 +536,20 @@ static int gp_do_recv(gnutls_session_t s, const struct gp_cmd *c, bool echo,
 	return 0;
 }
 
+static void gp_reply_seq(gnutls_session_t s, struct gp_reply *r)
+{
+	unsigned char seq[8];
+	int i;
+
+	r->read_seq = r->write_seq = 0;
+	if (gnutls_record_get_state(s, 1, NULL, NULL, NULL, seq) == 0)
+		for (i = 0; i < 8; i++)
+			r->read_seq = r->read_seq << 8 | seq[i];
+	if (gnutls_record_get_state(s, 0, NULL, NULL, NULL, seq) == 0)
+		for (i = 0; i < 8; i++)
+			r->write_seq = r->write_seq << 8 | seq[i];
+}
+
 /*
  * The child: handshake on fd, report it, then run commands until the
  * control socket closes.  Exits 0 only if everything succeeded; after a
@@ -557,6 +576,8 @@ gp_peer_main(int ctl, int fd, bool server, const struct gp_suite *su)
 	} else if ((r.err = gp_handshake(&g, su)) < 0) {
 		snprintf(r.what, sizeof(r.what), "peer handshake: %s",
 			 gnutls_strerror(r.err));
+	} else {
+		gp_reply_seq(g.s, &r);
 	}
 	if (send(ctl, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r) || r.err)
 		_exit(1);
@@ -584,6 +605,7 @@ gp_peer_main(int ctl, int fd, bool server, const struct gp_suite *su)
 			snprintf(r.what, sizeof(r.what), "unknown command %u",
 				 c.op);
 		}
+		gp_reply_seq(g.s, &r);
 		if (send(ctl, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r) ||
 		    r.err)
 			_exit(1);
@@ -604,6 +626,7 @@ static inline int gp_peer_start(struct gp_peer *p, int fd, bool server,
 	p->pid = -1;
 	p->ctl = -1;
 	p->pending = 0;
+	p->read_seq = p->write_seq = 0;
 	/* Datagrams keep each command and reply whole. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return -1;
@@ -653,6 +676,8 @@ static inline int gp_wait(struct gp_peer *p, int ms, char *what, size_t size)
 		return -1;
 	}
 	p->pending--;
+	p->read_seq = r.read_seq;
+	p->write_seq = r.write_seq;
 	r.what[sizeof(r.what) - 1] = 0;
 	if (what && size)
 		snprintf(what, size, "%s", r.err ? r.what : "ok");

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/tlso.h>
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
@@ -109,6 +110,21 @@ static inline int sock_ulp(int fd, char *buf, socklen_t size)
 	if (getsockopt(fd, SOL_TCP, TCP_ULP, buf, &len) < 0)
 		return -1;
 	buf[size - 1] = 0;
+	return 0;
+}
+
+/* The whole TLSO_INFO of fd: 0, or -1 (errno EMSGSIZE for a short one). */
+static inline int sock_tlso_info(int fd, struct tlso_info *info)
+{
+	socklen_t len = sizeof(*info);
+
+	memset(info, 0xa5, sizeof(*info));
+	if (getsockopt(fd, SOL_TLS, TLSO_INFO, info, &len))
+		return -1;
+	if (len != sizeof(*info)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
 	return 0;
 }
 

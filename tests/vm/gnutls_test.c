@@ -402,6 +402,88 @@ TEST_F(gt, second_key_errors)
 	ASSERT_OK(rx_pattern(c->fd, 0, 3000, 2));
 }
 
+/* ---- TLSO_INFO against GnuTLS's own record count ---- */
+
+FIXTURE(info) {
+	struct gt_conn c;
+};
+
+FIXTURE_VARIANT(info) {
+	struct gt_params p;
+};
+
+FIXTURE_VARIANT_ADD(info, tls12_aes_gcm_128_client) {
+	{ TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_128, false, AF_INET }
+};
+FIXTURE_VARIANT_ADD(info, tls13_chacha20_poly1305_server) {
+	{ TLS_1_3_VERSION, TLS_CIPHER_CHACHA20_POLY1305, true, AF_INET }
+};
+
+FIXTURE_SETUP(info)
+{
+	gt_open(&self->c, &variant->p);
+}
+
+FIXTURE_TEARDOWN(info)
+{
+	gt_close(&self->c);
+}
+
+/* Writes of sizes that make a known number of records, which GnuTLS's
+ * read sequence number must have advanced by. */
+TEST_F(info, tx_records_are_what_gnutls_read)
+{
+	static const size_t writes[] = { 1, 16383, 16384, 16385, 40000, 100 };
+	struct gt_conn *c = &self->c;
+	uint64_t seq = c->peer.read_seq;
+	struct tlso_info info;
+	size_t i, total = 0;
+
+	for (i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		total += writes[i];
+	peer_start(c, &(struct gp_cmd){ .op = GP_RECV, .len = total,
+			.seed = 1 });
+	for (i = 0, total = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		ASSERT_OK(tx_pattern(c->fd, total, writes[i], 1));
+		total += writes[i];
+	}
+	peer_ok(c);
+	ASSERT_OK(sock_tlso_info(c->fd, &info));
+	EXPECT_EQ(info.tx_records, 1 + 1 + 1 + 2 + 3 + 1);
+	EXPECT_EQ(info.tx_records, c->peer.read_seq - seq);
+	EXPECT_EQ(info.tx_bytes, total);
+	EXPECT_EQ(info.rx_records, 0);
+	EXPECT_EQ(info.rx_bytes, 0);
+}
+
+/* GnuTLS's records, TLS 1.3's record of padding alone among them:
+ * counted once a read has reached them, as many as GnuTLS sent. */
+TEST_F(info, rx_records_are_what_gnutls_sent)
+{
+	struct gt_conn *c = &self->c;
+	bool tls13 = c->su.version == TLS_1_3_VERSION;
+	uint64_t seq = c->peer.write_seq;
+	struct tlso_info info;
+	char byte;
+
+	if (tls13)
+		peer_do(c, &(struct gp_cmd){ .op = GP_SEND, .pad = 16 });
+	peer_do(c, &(struct gp_cmd){ .op = GP_SEND, .len = 50000, .seed = 2,
+			.chunk = 10000 });
+	EXPECT_EQ(c->peer.write_seq - seq, tls13 ? 6 : 5);
+	usleep(100 * 1000);
+	ASSERT_OK(sock_tlso_info(c->fd, &info));
+	EXPECT_EQ(info.rx_records, 0);
+
+	ASSERT_OK(rx_pattern(c->fd, 0, 50000, 2));
+	EXPECT_ERRNO(recv(c->fd, &byte, 1, MSG_DONTWAIT), EAGAIN);
+	ASSERT_OK(sock_tlso_info(c->fd, &info));
+	EXPECT_EQ(info.rx_records, c->peer.write_seq - seq);
+	EXPECT_EQ(info.rx_bytes, 50000);
+	EXPECT_EQ(info.tx_records, 0);
+	EXPECT_EQ(info.tx_bytes, 0);
+}
+
 /* ---- TLS 1.3 only: padding, key updates; every cipher, both roles ---- */
 
 FIXTURE(tls13) {

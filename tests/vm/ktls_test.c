@@ -5,12 +5,14 @@
  * other in-tree kTLS, with the same keys crosswise; whatever one encrypts
  * the other must decrypt, for every version and cipher.
  */
+#include <poll.h>
 #include <linux/tls.h>
 
 #include "harness.h"
 #include "keys.h"
 #include "kmod.h"
 #include "sock.h"
+#include "wire.h"
 
 #include <linux/tlso.h>
 
@@ -136,6 +138,122 @@ TEST_F(ktls, counters_count_records_and_bytes)
 	EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_RX_RECORDS) - rrec, 2);
 	EXPECT_GE(kmod_tlso_stat(TLSO_STAT_CURR_TX), 1);
 	EXPECT_GE(kmod_tlso_stat(TLSO_STAT_CURR_RX), 1);
+}
+
+/* ---- TLSO_INFO, checked against kTLS's own sequence numbers ---- */
+
+/* The next record sequence number of kTLS's direction dir on fd. */
+static uint64_t ktls_seq(int fd, int dir, uint16_t cipher)
+{
+	const struct keys_cipher *c = keys_cipher(cipher);
+	union keys_info k;
+	socklen_t len = c->size;
+	uint64_t seq = 0;
+	int i;
+
+	ASSERT_OK(getsockopt(fd, SOL_TLS, dir, &k, &len));
+	for (i = 0; i < 8; i++)
+		seq = seq << 8 | ((uint8_t *)&k)[c->seq_off + i];
+	return seq;
+}
+
+/* Read exactly len bytes of records of type; any other type fails. */
+static void read_type(int fd, size_t len, uint8_t type)
+{
+	static uint8_t buf[65536];
+	size_t got = 0;
+	uint8_t t;
+
+	while (got < len) {
+		size_t want = len - got < sizeof(buf) ? len - got : sizeof(buf);
+		ssize_t n = wire_recv_type(fd, buf, want, &t, 0);
+
+		if (n <= 0)
+			TH_LOG("recvmsg: %zd (%s)", n, strerror(errno));
+		ASSERT_GT(n, 0);
+		ASSERT_EQ(t, type);
+		got += n;
+	}
+}
+
+/*
+ * Writes that make a known number of records, and a control record:
+ * tlso counts each record it seals, and kTLS must have read as many.
+ */
+TEST_F(ktls, info_counts_what_ktls_reads)
+{
+	static const size_t writes[] = { 1, 16384, 16385, 20000 };
+	static char data[20000];
+	uint64_t seq = ktls_seq(self->b, TLS_RX, variant->cipher);
+	struct tlso_info info;
+	size_t i, total = 0;
+
+	for (i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		ASSERT_EQ(send(self->a, data, writes[i], 0), (ssize_t)writes[i]);
+		total += writes[i];
+	}
+	/* 1 + 1 + 2 + 2 records of data, then one of each type. */
+	ASSERT_EQ(wire_send_type(self->a, "\x04\x00\x00\x00", 4, 22, 0), 4);
+	ASSERT_EQ(send(self->a, data, 10, 0), 10);
+	ASSERT_OK(sock_tlso_info(self->a, &info));
+	EXPECT_EQ(info.tx_records, 8);
+	EXPECT_EQ(info.tx_bytes, total + 4 + 10);
+	EXPECT_EQ(info.rx_records, 0);
+	EXPECT_EQ(info.rx_bytes, 0);
+
+	read_type(self->b, total, 23);
+	read_type(self->b, 4, 22);
+	read_type(self->b, 10, 23);
+	EXPECT_EQ(ktls_seq(self->b, TLS_RX, variant->cipher) - seq, 8);
+}
+
+/*
+ * A record counts on receipt when a read first reaches it -- a peek
+ * too -- and never twice; a control record counts like data.
+ */
+TEST_F(ktls, info_counts_what_ktls_sent)
+{
+	static char data[30000];
+	uint64_t seq = ktls_seq(self->b, TLS_TX, variant->cipher);
+	struct pollfd p = { self->a, POLLIN, 0 };
+	struct tlso_info info;
+	unsigned char buf[sizeof(info) + 1];
+	socklen_t len;
+
+	ASSERT_EQ(send(self->b, "hello", 5, 0), 5);
+	ASSERT_EQ(wire_send_type(self->b, "\x04\x00\x00\x00", 4, 22, 0), 4);
+	ASSERT_OK(sock_write_all(self->b, data, sizeof(data)));
+	/* kTLS cuts its write in two records. */
+	EXPECT_EQ(ktls_seq(self->b, TLS_TX, variant->cipher) - seq, 4);
+
+	/* Arrived whole, but not reached by any read yet. */
+	ASSERT_EQ(poll(&p, 1, 5000), 1);
+	ASSERT_OK(sock_tlso_info(self->a, &info));
+	EXPECT_EQ(info.rx_records, 0);
+	ASSERT_EQ(recv(self->a, data, 2, MSG_PEEK), 2);
+	ASSERT_OK(sock_tlso_info(self->a, &info));
+	EXPECT_EQ(info.rx_records, 1);
+	EXPECT_EQ(info.rx_bytes, 5);
+	ASSERT_EQ(recv(self->a, data, 5, 0), 5);
+	ASSERT_OK(sock_tlso_info(self->a, &info));
+	EXPECT_EQ(info.rx_records, 1);
+	EXPECT_EQ(info.rx_bytes, 5);
+
+	read_type(self->a, 4, 22);
+	read_type(self->a, sizeof(data), 23);
+	ASSERT_OK(sock_tlso_info(self->a, &info));
+	EXPECT_EQ(info.rx_records, 4);
+	EXPECT_EQ(info.rx_bytes, 5 + 4 + sizeof(data));
+	EXPECT_EQ(info.tx_records, 0);
+	EXPECT_EQ(info.tx_bytes, 0);
+
+	/* Cut short in the middle of rx_records. */
+	memset(buf, 0xa5, sizeof(buf));
+	len = 12;
+	ASSERT_OK(getsockopt(self->a, SOL_TLS, TLSO_INFO, buf, &len));
+	EXPECT_EQ(len, 12);
+	EXPECT_MEMEQ(buf, &info, 12);
+	EXPECT_EQ(buf[12], 0xa5);
 }
 
 TEST_HARNESS_MAIN

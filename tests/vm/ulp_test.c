@@ -231,6 +231,58 @@ TEST_F(ulp, unknown_sol_tls_option_is_enoprotoopt)
 		     ENOPROTOOPT);
 }
 
+/*
+ * TLSO_INFO before keys: all zero on tlso, with TCP_INFO's optlen rules;
+ * kTLS does not know the option.  Neither can set it.
+ */
+TEST_F(ulp, tlso_info_before_keys)
+{
+	struct tlso_info info;
+	unsigned char buf[sizeof(info) + 8], zero[sizeof(buf)] = { 0 };
+	socklen_t len = sizeof(buf);
+	int bad = -1;
+
+	ASSERT_OK(sock_attach(self->cli, variant->ulp));
+	memset(&info, 0, sizeof(info));
+	EXPECT_ERRNO(setsockopt(self->cli, SOL_TLS, TLSO_INFO, &info,
+				sizeof(info)), ENOPROTOOPT);
+	if (strcmp(variant->ulp, "tlso")) {
+		EXPECT_ERRNO(getsockopt(self->cli, SOL_TLS, TLSO_INFO, buf,
+					&len), ENOPROTOOPT);
+		return;
+	}
+	/* Room to spare: the whole struct, and len says how much. */
+	memset(buf, 0xa5, sizeof(buf));
+	ASSERT_OK(getsockopt(self->cli, SOL_TLS, TLSO_INFO, buf, &len));
+	EXPECT_EQ(len, sizeof(info));
+	EXPECT_MEMEQ(buf, zero, sizeof(info));
+	EXPECT_EQ(buf[sizeof(info)], 0xa5);
+	/* Short: cut short, nothing written past it. */
+	memset(buf, 0xa5, sizeof(buf));
+	len = 5;
+	ASSERT_OK(getsockopt(self->cli, SOL_TLS, TLSO_INFO, buf, &len));
+	EXPECT_EQ(len, 5);
+	EXPECT_MEMEQ(buf, zero, 5);
+	EXPECT_EQ(buf[5], 0xa5);
+	memset(buf, 0xa5, sizeof(buf));
+	len = 0;
+	ASSERT_OK(getsockopt(self->cli, SOL_TLS, TLSO_INFO, buf, &len));
+	EXPECT_EQ(len, 0);
+	EXPECT_EQ(buf[0], 0xa5);
+	/* A negative optlen, as the kernel reads a socklen_t. */
+	len = (socklen_t)bad;
+	EXPECT_ERRNO(getsockopt(self->cli, SOL_TLS, TLSO_INFO, buf, &len),
+		     EINVAL);
+	/* Plain TCP before keys is no record either way. */
+	ASSERT_OK(sock_write_all(self->cli, "ping", 4));
+	ASSERT_OK(sock_read_all(self->srv, buf, 4));
+	ASSERT_OK(sock_write_all(self->srv, "pong", 4));
+	ASSERT_OK(sock_read_all(self->cli, buf, 4));
+	ASSERT_OK(sock_tlso_info(self->cli, &info));
+	EXPECT_EQ(info.tx_records + info.rx_records + info.tx_bytes +
+		  info.rx_bytes, 0);
+}
+
 TEST_F(ulp, tcp_options_still_reach_tcp)
 {
 	int one = 1, out = 0;

@@ -422,6 +422,7 @@ TEST_F(up, session_tickets_are_not_for_the_application)
 {
 	/* Two NewSessionTicket messages, as OpenSSL sends them. */
 	const uint8_t nst[] = { 4, 0, 0, 5, 0, 0, 0, 1, 0 };
+	struct tlso_info info;
 	char got[16];
 
 	ASSERT_OK(daemon_session(self));
@@ -432,6 +433,11 @@ TEST_F(up, session_tickets_are_not_for_the_application)
 	ASSERT_EQ(send(self->srv, "data", 4, 0), 4);
 	ASSERT_EQ(recv(self->cli, got, sizeof(got), 0), 4);
 	EXPECT_MEMEQ(got, "data", 4);
+	/* Decrypted, if not for the application; the early data the
+	 * daemon handed over was not decrypted here. */
+	ASSERT_OK(sock_tlso_info(self->cli, &info));
+	EXPECT_EQ(info.rx_records, 3);
+	EXPECT_EQ(info.rx_bytes, 2 * sizeof(nst) + 4);
 }
 
 TEST_F(up, close_notify_reads_as_end_of_file)
@@ -471,6 +477,7 @@ TEST_F(up, key_update_is_a_defined_error)
 TEST_F(up, shutdown_and_close_send_close_notify)
 {
 	uint8_t type = 0, got[16];
+	struct tlso_info info;
 
 	ASSERT_OK(daemon_session(self));
 	ASSERT_EQ(send(self->cli, "bye", 3, 0), 3);
@@ -480,6 +487,10 @@ TEST_F(up, shutdown_and_close_send_close_notify)
 	ASSERT_EQ(wire_recv_type(self->srv, got, sizeof(got), &type, 0), 2);
 	EXPECT_EQ(type, 21);
 	EXPECT_MEMEQ(got, "\x01\x00", 2);
+	/* tlso's own close_notify counts as a record it sent. */
+	ASSERT_OK(sock_tlso_info(self->cli, &info));
+	EXPECT_EQ(info.tx_records, 2);
+	EXPECT_EQ(info.tx_bytes, 3 + 2);
 	/* Only once, not again at close. */
 	close(self->cli);
 	self->cli = -1;

@@ -109,6 +109,42 @@ struct tlso_handshake_status {
 };
 
 /*
+ * TLSO_INFO, level SOL_TLS, on any socket with tlso attached: this
+ * socket's record counters, the per-socket share of the TlsoTxRecords,
+ * TlsoRxRecords, TlsoTxBytes and TlsoRxBytes lines of /proc/net/tlso_stat.
+ *
+ * getsockopt(fd, SOL_TLS, TLSO_INFO, &info, &len) fills struct tlso_info.
+ * As with TCP_INFO, a len shorter than the struct gets the struct cut
+ * short, a longer one the whole struct, and len comes back as the bytes
+ * written; a negative len is EINVAL.  Before keys every field is 0.
+ * setsockopt is ENOPROTOOPT, as for TCP_INFO: the option cannot be set.
+ *
+ * tx_records counts the records this socket encrypted, when each is
+ * sealed (even before TCP has taken all of it): data records, records
+ * sent with a TLS_SET_RECORD_TYPE cmsg, and those tlso sends on its own
+ * (close_notify at shutdown or close on a socket tlsod set up).  An open
+ * MSG_MORE record counts when it is closed.  rx_records counts the
+ * records this socket decrypted, when a read (recv, MSG_PEEK, splice)
+ * first reaches each, whether or not its content has been read out yet:
+ * data and control records, those tlso handles itself (session tickets,
+ * close_notify on a socket tlsod set up), records of padding only.  A
+ * record that has arrived but that no read has reached yet is not
+ * counted, nor one that fails authentication, nor the application data
+ * tlsod read past the handshake and handed over.  tx_bytes and rx_bytes
+ * are those records' content bytes: no header, explicit nonce, tag, TLS
+ * 1.3 content type or padding.  The counters only grow: a TLS 1.3 key
+ * update does not reset them, and KeyUpdate messages count as records.
+ */
+#define TLSO_INFO		(TLSO_SOL_TLS_BASE + 1)
+
+struct tlso_info {
+	__u64 tx_records;	/* records encrypted */
+	__u64 rx_records;	/* records decrypted */
+	__u64 tx_bytes;		/* their content bytes */
+	__u64 rx_bytes;
+};
+
+/*
  * The handshake upcall: generic netlink family TLSO_GENL_NAME, multicast
  * group TLSO_GENL_MCGRP.  The module multicasts READY when a request is
  * queued; tlsod answers ACCEPT (CAP_NET_ADMIN), whose reply installs a
