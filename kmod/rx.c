@@ -166,6 +166,28 @@ static int tlso_rx_unpad(struct page **pages, u32 start, u32 end, u8 *type,
 	return -EBADMSG;
 }
 
+/* A record to fill: the spare one, or a new one without pages. */
+static struct tlso_rxrec *tlso_rxrec_get(struct tlso_rx *rx)
+{
+	struct tlso_rxrec *rec = rx->spare;
+
+	if (!rec)
+		return kzalloc(sizeof(*rec), GFP_KERNEL);
+	rx->spare = NULL;
+	return rec;
+}
+
+/* A record no longer listed: the spare if there is none, else gone. */
+static void tlso_rxrec_put(struct tlso_rx *rx, struct tlso_rxrec *rec)
+{
+	if (!rx->spare) {
+		rx->spare = rec;
+		return;
+	}
+	tlso_pages_free(rec->pages);
+	kfree(rec);
+}
+
 /*
  * Decrypt the whole record in rx->in.  With to != NULL, try to decrypt
  * the content straight into the reader's buffer; *zc tells whether that
@@ -187,7 +209,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 	u8 *hdr = tlso_page_ptr(rx->in, 0);
 	u8 iv[TLSO_MAX_IV_LEN], type = hdr[0];
 	struct tlso_rxrec *rec;
-	int nsrc, npages = -1, err;
+	int nsrc, npages = -1, err, i;
 
 	*zc = false;
 	/* As on send: the last sequence number is never used. */
@@ -234,14 +256,14 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 			goto err_decrypt;
 	}
 
-	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	rec = tlso_rxrec_get(rx);
 	if (!rec) {
 		err = -ENOMEM;
 		goto out;
 	}
 	err = tlso_aead_run(d, false, src, src, clen, p->aad_len, iv);
 	if (err) {
-		kfree(rec);
+		tlso_rxrec_put(rx, rec);
 		goto err_decrypt;
 	}
 	rec->off = hlen;
@@ -249,15 +271,16 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 		err = tlso_rx_unpad(rx->in, hlen, hlen + clen - TLSO_TAG_LEN,
 				    &type, &rec->len);
 		if (err) {
-			kfree(rec);
+			tlso_rxrec_put(rx, rec);
 			goto err_decrypt;
 		}
 	} else {
 		rec->len = plain;
 	}
 	rec->type = type;
-	memcpy(rec->pages, rx->in, sizeof(rec->pages));
-	memset(rx->in, 0, sizeof(rx->in));
+	/* The record keeps these pages; in[] gets the spare's, if any. */
+	for (i = 0; i < TLSO_REC_PAGES; i++)
+		swap(rec->pages[i], rx->in[i]);
 	list_add_tail(&rec->list, &rx->recs);
 	*len = rec->len;
 
@@ -268,8 +291,9 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 		rx->key_update = true;
 		tlso_stat_inc(sock_net(sk), TLSO_MIB_RX_REKEY_RECEIVED);
 	}
-	/* A fresh buffer now, so data_ready can gather the next record. */
-	tlso_pages_alloc(rx->in, GFP_KERNEL);
+	/* A buffer now, so that data_ready can gather the next record. */
+	if (!rx->in[0])
+		tlso_pages_alloc(rx->in, GFP_KERNEL);
 
 done:
 	tlso_rx_reset_in(rx);
@@ -288,11 +312,10 @@ out:
 	return err;
 }
 
-static void tlso_rxrec_free(struct tlso_rxrec *rec)
+static void tlso_rxrec_free(struct tlso_rx *rx, struct tlso_rxrec *rec)
 {
 	list_del(&rec->list);
-	tlso_pages_free(rec->pages);
-	kfree(rec);
+	tlso_rxrec_put(rx, rec);
 }
 
 static int tlso_rxrec_copy(struct tlso_rxrec *rec, u32 skip, u32 len,
@@ -528,7 +551,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			if (!list_is_last(&cur->list, &rx->recs))
 				next = list_next_entry(cur, list);
 			err = tlso_rx_post_handshake(sk, ctx, cur);
-			tlso_rxrec_free(cur);
+			tlso_rxrec_free(rx, cur);
 			cur = next;
 			skip = 0;
 			if (err < 0)
@@ -558,7 +581,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			if (!list_is_last(&cur->list, &rx->recs))
 				next = list_next_entry(cur, list);
 			if (!peek) {
-				tlso_rxrec_free(cur);
+				tlso_rxrec_free(rx, cur);
 				msg->msg_flags |= MSG_EOR;
 			}
 			cur = next;
@@ -635,8 +658,13 @@ void tlso_rx_release(struct sock *sk, struct tlso_ctx *ctx)
 		sk->sk_data_ready = rx->saved_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
 	while (!list_empty(&rx->recs))
-		tlso_rxrec_free(list_first_entry(&rx->recs, struct tlso_rxrec,
-						 list));
+		tlso_rxrec_free(rx, list_first_entry(&rx->recs,
+						     struct tlso_rxrec, list));
+	if (rx->spare) {
+		tlso_pages_free(rx->spare->pages);
+		kfree(rx->spare);
+		rx->spare = NULL;
+	}
 	tlso_pages_free(rx->in);
 	tlso_dir_free(&rx->dir);
 }

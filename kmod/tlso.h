@@ -93,6 +93,12 @@ struct tlso_rx {
 	bool eof;	/* close_notify read (sockets set up by tlsod) */
 	int err;	/* sticky: the stream is broken */
 	struct list_head recs;	/* struct tlso_rxrec */
+	/*
+	 * The last record read, pages and all, kept for the next one: with
+	 * init_on_alloc (Debian's default) every fresh page is cleared, and
+	 * that cost more than decrypting a 1 KiB record.
+	 */
+	struct tlso_rxrec *spare;
 	void (*saved_data_ready)(struct sock *sk);
 	u8 aad[TLSO_MAX_AAD_LEN];
 	u8 tail;
