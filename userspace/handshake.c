@@ -829,10 +829,11 @@ static enum take take_request(struct tlsod_worker_nl *w,
 	return TAKE_ERROR;
 }
 
-int tlsod_serve_one(const struct tlsod_config *cfg)
+int tlsod_serve_one(const struct tlsod_config *cfg,
+		    struct tlsod_worker_nl **wp)
 {
 	struct tlsod_outcome out = { 0 };
-	struct tlsod_worker_nl *w;
+	struct tlsod_worker_nl *w = *wp;
 	struct tlsod_request req;
 	struct tlsod_result res;
 	int ret;
@@ -840,17 +841,20 @@ int tlsod_serve_one(const struct tlsod_config *cfg)
 	/* A peer that resets must not kill us before DONE. */
 	signal(SIGPIPE, SIG_IGN);
 	alarm(TLSOD_NL_ALARM_S);
-	ret = tlsod_worker_connect(&w);
-	if (ret) {
-		log_err("worker: generic netlink: %s", strerror(-ret));
-		return 1;
+	if (!w) {
+		ret = tlsod_worker_connect(&w);
+		if (ret) {
+			log_err("worker: generic netlink: %s", strerror(-ret));
+			return 1;
+		}
+		*wp = w;
 	}
 	switch (take_request(w, &req)) {
 	case TAKE_NONE:
-		tlsod_worker_free(w);
 		return 0;
 	case TAKE_ERROR:
 		tlsod_worker_free(w);
+		*wp = NULL;
 		return 1;
 	case TAKE_BAD:
 		fail(&out, EINVAL, "malformed ACCEPT reply");
@@ -876,6 +880,11 @@ int tlsod_serve_one(const struct tlsod_config *cfg)
 			 strerror(-ret));
 	tlsod_outcome_release(&out);
 	close(req.fd);
-	tlsod_worker_free(w);
-	return ret && ret != -ENOENT ? 1 : 0;
+	if (ret && ret != -ENOENT) {
+		/* the socket may be out of step: the next request gets a new one */
+		tlsod_worker_free(w);
+		*wp = NULL;
+		return 1;
+	}
+	return 0;
 }

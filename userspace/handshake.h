@@ -33,11 +33,14 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		     struct tlsod_outcome *out);
 void tlsod_outcome_release(struct tlsod_outcome *out);
 
+
 /*
- * A worker's whole life: take one request, serve it, report it.  Returns
- * the worker's exit status: 0 when there was nothing left to take or the
+ * Take one request, serve it, report it, over the worker's netlink socket
+ * *wp (opened when NULL, kept for the next request, closed and NULL after
+ * a failure).  Returns 0 when there was nothing left to take or the
  * kernel was told the outcome, 1 when it could not be.
  */
-int tlsod_serve_one(const struct tlsod_config *cfg);
+int tlsod_serve_one(const struct tlsod_config *cfg,
+		    struct tlsod_worker_nl **wp);
 
 #endif /* TLSOD_HANDSHAKE_H */

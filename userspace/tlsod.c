@@ -297,6 +297,7 @@ static char hear(int sock, int ms)
  */
 static void run_worker(struct daemon *d, int sock)
 {
+	struct tlsod_worker_nl *nl = NULL;
 	unsigned int i;
 	sigset_t set;
 	int status = 0;
@@ -312,7 +313,7 @@ static void run_worker(struct daemon *d, int sock)
 	block_signals(&set);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	for (;;) {
-		status |= tlsod_serve_one(d->cfg);
+		status |= tlsod_serve_one(d->cfg, &nl);
 		alarm(0);
 		if (!tlsod_opts.worker_idle_ms || send(sock, "i", 1, 0) != 1)
 			break;
@@ -323,6 +324,7 @@ static void run_worker(struct daemon *d, int sock)
 			break;
 		log_debug("worker %d takes another request", (int)getpid());
 	}
+	tlsod_worker_free(nl);
 	exit(status);
 }
 
