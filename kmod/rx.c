@@ -177,6 +177,12 @@ static struct tlso_rxrec *tlso_rxrec_get(struct tlso_rx *rx)
 	return rec;
 }
 
+static void tlso_rxrec_destroy(struct tlso_rxrec *rec)
+{
+	tlso_pages_free(rec->pages);
+	kfree(rec);
+}
+
 /* A record no longer listed: the spare if there is none, else gone. */
 static void tlso_rxrec_put(struct tlso_rx *rx, struct tlso_rxrec *rec)
 {
@@ -184,8 +190,7 @@ static void tlso_rxrec_put(struct tlso_rx *rx, struct tlso_rxrec *rec)
 		rx->spare = rec;
 		return;
 	}
-	tlso_pages_free(rec->pages);
-	kfree(rec);
+	tlso_rxrec_destroy(rec);
 }
 
 /*
@@ -661,8 +666,7 @@ void tlso_rx_release(struct sock *sk, struct tlso_ctx *ctx)
 		tlso_rxrec_free(rx, list_first_entry(&rx->recs,
 						     struct tlso_rxrec, list));
 	if (rx->spare) {
-		tlso_pages_free(rx->spare->pages);
-		kfree(rx->spare);
+		tlso_rxrec_destroy(rx->spare);
 		rx->spare = NULL;
 	}
 	tlso_pages_free(rx->in);

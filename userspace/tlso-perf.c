@@ -61,7 +61,6 @@
 #define MAX_LEN		(16u << 20)
 #define READ_LEN	(128u << 10)	/* the receiving end's read size */
 #define IDLE_SECONDS	30		/* a silent peer fails the stream */
-#define IDLE_TEXT	"30"
 #define SETUP_SECONDS	120		/* handshakes under emulation are slow */
 #define LINE_MAX_LEN	512
 
@@ -722,6 +721,20 @@ static int tlso_daemon_handshake(struct conn *c, const struct perf_params *p,
 }
 
 /*
+ * Whether this end (the client, or the server) does its handshakes with
+ * GnuTLS in the process, and so needs its certificates: as conn_setup()
+ * decides below.
+ */
+static bool in_process_handshake(const struct perf_params *p, bool client)
+{
+	bool sender = client != p->reverse;
+
+	return p->keys == KEYS_HANDSHAKE &&
+	       (p->mode == MODE_KTLS || p->mode == MODE_GNUTLS ||
+		(p->rx_only && sender && p->mode != MODE_PLAIN));
+}
+
+/*
  * Set up TLS on a connected data socket as p's mode says; sender tells
  * whether this end sends (it matters only to --rx-only, whose sending
  * end keeps its keys to build records with instead of giving them to a
@@ -1268,16 +1281,19 @@ out:
 	return ret;
 }
 
-static const char *recv_error(int err)
+/* Why a read failed: gnutls, a GnuTLS error, or 0 for errno e's. */
+static void recv_failed(char *err, size_t errlen, int gnutls, int e)
 {
-	switch (err) {
-	case EAGAIN:
-		return "no data for " IDLE_TEXT " s";
-	case EBADMSG:
-		return "a record did not decrypt (EBADMSG)";
-	default:
-		return strerror(err);
-	}
+	if (gnutls == GNUTLS_E_AGAIN || (!gnutls && e == EAGAIN))
+		snprintf(err, errlen, "receiving: no data for %d s",
+			 IDLE_SECONDS);
+	else if (gnutls)
+		snprintf(err, errlen, "receiving: %s", gnutls_strerror(gnutls));
+	else if (e == EBADMSG)
+		snprintf(err, errlen,
+			 "receiving: a record did not decrypt (EBADMSG)");
+	else
+		snprintf(err, errlen, "receiving: %s", strerror(e));
 }
 
 static int recv_stream(struct conn *c, struct stream *st, char *err,
@@ -1300,9 +1316,7 @@ static int recv_stream(struct conn *c, struct stream *st, char *err,
 			if (r == GNUTLS_E_INTERRUPTED)
 				continue;
 			if (r < 0) {
-				snprintf(err, errlen, "receiving: %s",
-					 r == GNUTLS_E_AGAIN ? recv_error(EAGAIN) :
-					 gnutls_strerror(r));
+				recv_failed(err, errlen, r, 0);
 				goto out;
 			}
 			if (r > 0)
@@ -1312,8 +1326,7 @@ static int recv_stream(struct conn *c, struct stream *st, char *err,
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0) {
-				snprintf(err, errlen, "receiving: %s",
-					 recv_error(errno));
+				recv_failed(err, errlen, 0, errno);
 				goto out;
 			}
 		}
@@ -1945,9 +1958,7 @@ out:
 static const char *server_check(struct test *t, char *buf, size_t size)
 {
 	const struct perf_params *p = &t->p;
-	bool in_process = p->keys == KEYS_HANDSHAKE &&
-			  (p->mode == MODE_KTLS || p->mode == MODE_GNUTLS ||
-			   (p->rx_only && p->reverse && p->mode != MODE_PLAIN));
+	bool in_process = in_process_handshake(p, false);
 
 	if (in_process && !opt.cert)
 		return "this server has no certificate for an in-process handshake (start it with --cert and --key)";
@@ -2395,9 +2406,7 @@ static int client_main(struct perf_params *p)
 		snprintf(p->name, sizeof(p->name), "%s", opt.host);
 	t->p = *p;
 	sv->p = *p;
-	if ((p->mode == MODE_KTLS || p->mode == MODE_GNUTLS ||
-	     (p->rx_only && !p->reverse && p->mode != MODE_PLAIN)) &&
-	    p->keys == KEYS_HANDSHAKE && gtls_load(err, sizeof(err))) {
+	if (in_process_handshake(p, true) && gtls_load(err, sizeof(err))) {
 		report_error("%s", err);
 		return 1;
 	}
