@@ -346,6 +346,7 @@ struct tenv {
 	char conf[256], log[256];
 	char ulp[16];
 	pid_t tlsod;		/* 0 when not running */
+	const char *tlsod_opt[3];	/* more options for it, NULL-ended */
 	int tlsod_status;
 	int tlsod_fds;		/* its descriptors when idle */
 	long attached0;		/* TlsoCurrAttached before the case */
@@ -1104,7 +1105,7 @@ static inline pid_t tenv_other_tlsod(void)
 	return found;
 }
 
-/* Start tlsod -f -v -c CONF; returns once it listens. */
+/* Start tlsod -f -v -c CONF [tlsod_opt]; returns once it listens. */
 static inline void tenv_start_tlsod(struct tenv *e)
 {
 	off_t from = tenv_file_size(e->log);
@@ -1122,9 +1123,12 @@ static inline void tenv_start_tlsod(struct tenv *e)
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
 			_exit(126);
+		const char *argv[] = { "tlsod", "-f", "-v", "-c", e->conf,
+				       e->tlsod_opt[0], e->tlsod_opt[1],
+				       e->tlsod_opt[2], NULL };
+
 		tenv_child_fds(NULL, 0);
-		execl(TENV_TLSOD, "tlsod", "-f", "-v", "-c", e->conf,
-		      (char *)NULL);
+		execv(TENV_TLSOD, (char *const *)argv);
 		_exit(127);
 	}
 	close(log);

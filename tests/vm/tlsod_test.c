@@ -764,15 +764,9 @@ static void still_serves(struct tenv *e)
 	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
 }
 
-/*
- * Handshakes one after another: the worker of the first serves the
- * second instead of a new process (tlsod -v logs it), then leaves once
- * idle (the teardown finds no worker left).
- */
-TEST_F(fault, worker_serves_the_next_handshake)
+/* Two handshakes and a ping each, one after the other. */
+static void two_handshakes(struct tenv *e)
 {
-	struct tenv *e = &self->e;
-	off_t from = tenv_file_size(e->log);
 	int lfd, port, fd, i;
 	pid_t peer;
 
@@ -786,7 +780,46 @@ TEST_F(fault, worker_serves_the_next_handshake)
 		tenv_close(e, fd);
 	}
 	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+}
+
+/*
+ * Handshakes one after another: the worker of the first serves the
+ * second instead of a new process (tlsod -v logs it), then leaves once
+ * idle (the teardown finds no worker left).
+ */
+TEST_F(fault, worker_serves_the_next_handshake)
+{
+	struct tenv *e = &self->e;
+	off_t from = tenv_file_size(e->log);
+
+	two_handshakes(e);
 	EXPECT_TRUE(tenv_file_has(e->log, "takes another request", from));
+}
+
+/*
+ * --worker-idle 0: a worker per handshake, as before workers waited for
+ * more; a value that is not a number of milliseconds: exit 2.
+ */
+TEST_F(fault, worker_idle_zero_is_a_worker_each)
+{
+	static const char *const bad[] = { TENV_TLSOD, "--worker-idle",
+					   "5s", NULL };
+	struct tenv *e = &self->e;
+	struct tproc *p;
+	off_t from;
+
+	p = tenv_spawn(e, "tlsod-bad", false, bad);
+	EXPECT_EXIT(p, 2, 10000);
+	EXPECT_TRUE(tenv_file_has(p->err, "--worker-idle", 0));
+
+	EXPECT_EQ(tenv_stop_tlsod(e, 10000), 0);
+	e->tlsod_opt[0] = "--worker-idle";
+	e->tlsod_opt[1] = "0";
+	from = tenv_file_size(e->log);
+	tenv_start_tlsod(e);
+	two_handshakes(e);
+	EXPECT_TRUE(tenv_file_has(e->log, "started", from));
+	EXPECT_FALSE(tenv_file_has(e->log, "takes another request", from));
 }
 
 /* tlsod stopped: ESRCH at once, nothing queued; later, the same socket. */
