@@ -2,7 +2,7 @@
 #
 # tlso: TLS offload for Linux.
 #
-#   make            build kmod/tlso.ko and the userspace tools
+#   make            build kmod/tlso.ko and the userspace tools (build/bin/)
 #   make check      every test: host unit tests, then the in-VM suite on
 #                   each supported kernel (KVER=... for one)
 #   make demo       the demo, in a VM
@@ -13,7 +13,10 @@
 #   KVER=6.1.0-56-amd64 or KDIR=/path/to/build   kernel to build against
 #   V=1                                          show the commands
 #
-# check and demo install missing Debian packages first (scripts/deps).
+# check, demo and bench install missing Debian packages first (scripts/deps).
+# Userspace products go to build/: programs in build/bin, libtlso in
+# build/lib, objects in build/obj (build/san: the host tests' sanitized
+# ones), each object with the header dependencies the compiler found.
 
 # The kernel: KDIR, else KVER, else the running kernel when it has a build
 # directory, else the newest installed Debian kernel with headers and image.
@@ -42,15 +45,49 @@ WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ikmod/include/uapi
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+# The libraries' flags; empty (and the build of what needs them fails
+# plainly) where pkg-config does not know them, so that help and clean
+# work on a bare machine.
+pkg = $(shell pkg-config $(1) $(2) 2>/dev/null)
+GNUTLS_LIBS := $(call pkg,--libs,gnutls)
+NL_CFLAGS := $(or $(call pkg,--cflags,libnl-genl-3.0),-I/usr/include/libnl3)
+NL_LIBS := $(or $(call pkg,--libs,libnl-genl-3.0),-lnl-genl-3 -lnl-3)
+INIH_LIBS := $(or $(call pkg,--libs,inih),-linih)
+
 # Debian's 6.1 headers ship no vmlinux, so BTF for the module cannot be
 # generated; say so once here rather than on every build.
 KBUILD_OPTS := $(if $(wildcard $(KDIR)/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=)
 
-PROGS := userspace/tlsoctl userspace/tlsod userspace/tlso-cat userspace/tlso-perf
-LIB := userspace/libtlso.a
-UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(wildcard tests/unit/*.c))
-VM_TESTS := $(patsubst tests/vm/%.c,build/tests/vm/%,$(wildcard tests/vm/*.c))
-TEST_HDRS := $(wildcard tests/lib/*.h) kmod/include/uapi/linux/tlso.h
+BIN := build/bin
+OBJ := build/obj
+SANOBJ := build/san
+LIB := build/lib/libtlso.a
+
+objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+sanobjs = $(patsubst %.c,$(SANOBJ)/%.o,$(1))
+
+# ---- the layout: one folder a program, README's map ----
+
+# libtlso: what applications link.  keys.c (GnuTLS keys to crypto_info)
+# is shared by tlsod and tlso-perf but needs GnuTLS, so it stays out of
+# the archive.
+LIBTLSO_SRCS := userspace/lib/libtlso.c
+KEYS_SRCS := userspace/lib/keys.c
+# The module's record format code, compiled for userspace as it is.
+KSHARED_SRCS := kmod/record.c kmod/cipher.c
+
+TLSOD_SRCS := $(wildcard userspace/tlsod/*.c) $(KEYS_SRCS)
+TLSOCTL_SRCS := $(wildcard userspace/tlsoctl/*.c)
+CAT_SRCS := $(wildcard userspace/tlso-cat/*.c)
+PERF_SRCS := $(wildcard userspace/tlso-perf/*.c) $(KEYS_SRCS) $(KSHARED_SRCS)
+
+PROGS := $(BIN)/tlsod $(BIN)/tlsoctl $(BIN)/tlso-cat $(BIN)/tlso-perf
+
+# Include paths by where a source lives.
+$(OBJ)/userspace/%.o $(SANOBJ)/userspace/%.o: XCFLAGS = -Iuserspace/lib
+$(OBJ)/userspace/tlsod/%.o $(SANOBJ)/userspace/tlsod/%.o: XCFLAGS = -Iuserspace/lib $(NL_CFLAGS)
+$(OBJ)/userspace/tlso-perf/%.o $(SANOBJ)/userspace/tlso-perf/%.o: XCFLAGS = -Iuserspace/lib -Ikmod
+$(OBJ)/tests/%.o $(SANOBJ)/tests/%.o: XCFLAGS = -Itests/lib -Ikmod -Iuserspace/lib -Iuserspace/tlsod -Iuserspace/tlso-cat $(NL_CFLAGS)
 
 .PHONY: all module userspace tests check demo bench lint clean help FORCE
 
@@ -72,97 +109,86 @@ module: FORCE
 
 userspace: $(PROGS) $(LIB)
 
-userspace/libtlso.o: userspace/libtlso.c userspace/libtlso.h kmod/include/uapi/linux/tlso.h
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -c -o $@ $<
+# ---- compiling: every object with its generated header dependencies ----
 
-$(LIB): userspace/libtlso.o
+$(OBJ)/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+
+# Host unit tests: sanitizers on, in their own objects.
+$(SANOBJ)/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+
+.SECONDARY:
+
+-include $(shell find $(OBJ) $(SANOBJ) -name '*.d' 2>/dev/null)
+
+$(LIB): $(call objs,$(LIBTLSO_SRCS))
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
-
-userspace/tlsoctl: userspace/tlsoctl.c $(LIB) userspace/libtlso.h
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(LIB)
-
-userspace/tlso-cat: userspace/tlso-cat.c $(LIB) userspace/libtlso.h
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(LIB)
-
-# The handshake daemon.  Its libraries' flags are asked for only when it
-# is built, so that other targets work without them.
-TLSOD_SRCS := userspace/tlsod.c userspace/config.c userspace/handshake.c \
-	userspace/netlink.c userspace/trace.c userspace/keys.c
-TLSOD_HDRS := userspace/tlsod.h userspace/config.h userspace/handshake.h \
-	userspace/netlink.h userspace/trace.h userspace/keys.h \
-	kmod/include/uapi/linux/tlso.h
-TLSOD_PKG = $(shell pkg-config --cflags --libs gnutls libnl-genl-3.0 inih)
-
-userspace/tlsod: $(TLSOD_SRCS) $(TLSOD_HDRS)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $(TLSOD_SRCS) $(TLSOD_PKG)
-
-# The benchmark: GnuTLS for its userspace mode and in-process handshakes,
-# the module's record helpers to build records ahead for --rx-only.
-PERF_SRCS := userspace/tlso-perf.c userspace/keys.c kmod/record.c kmod/cipher.c
-PERF_HDRS := userspace/keys.h userspace/libtlso.h kmod/record.h kmod/cipher.h \
-	kmod/include/uapi/linux/tlso.h
-PERF_PKG = $(shell pkg-config --cflags --libs gnutls)
-
-userspace/tlso-perf: $(PERF_SRCS) $(PERF_HDRS) $(LIB)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) -Ikmod -o $@ $(PERF_SRCS) $(LIB) $(PERF_PKG) -lpthread -lm
-
-# Host unit tests: sanitizers on, kernel-shared sources compiled as is.
-SHARED := kmod/cipher.c kmod/record.c
-build/tests/unit/%: tests/unit/%.c $(SHARED) kmod/cipher.h kmod/record.h $(TEST_HDRS)
-	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Ikmod -o $@ $< \
-		$(if $(filter-out harness_test,$*),$(SHARED))
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-# tlsod's handshake tracer, userspace over GnuTLS: nothing of the kernel's.
-build/tests/unit/trace_test: tests/unit/trace_test.c userspace/trace.c userspace/trace.h $(TEST_HDRS)
-	$(call msg,CC,$@)
+# A program from its prerequisites' objects and archives; the caller
+# appends the libraries.
+define link
+$(call msg,LD,$@)
+@mkdir -p $(@D)
+$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^)
+endef
+
+$(BIN)/tlsod: $(call objs,$(TLSOD_SRCS))
+	$(link) $(GNUTLS_LIBS) $(NL_LIBS) $(INIH_LIBS)
+
+$(BIN)/tlsoctl: $(call objs,$(TLSOCTL_SRCS)) $(LIB)
+	$(link)
+
+$(BIN)/tlso-cat: $(call objs,$(CAT_SRCS)) $(LIB)
+	$(link)
+
+$(BIN)/tlso-perf: $(call objs,$(PERF_SRCS)) $(LIB)
+	$(link) $(GNUTLS_LIBS) -lpthread -lm
+
+# ---- tests ----
+
+# Host unit tests: tests/unit/NAME.c with the sources UT_NAME lists and
+# the libraries UT_LIBS_NAME, all sanitized; UT_RUN_NAME is what must be
+# built for it to run.
+UT_record_test := $(KSHARED_SRCS)
+UT_cipher_test := $(KSHARED_SRCS)
+UT_trace_test := userspace/tlsod/trace.c
+UT_LIBS_trace_test := $(GNUTLS_LIBS) -lpthread
+UT_config_test := userspace/tlsod/config.c
+UT_LIBS_config_test := $(GNUTLS_LIBS) $(INIH_LIBS)
+UT_libtlso_test := $(LIBTLSO_SRCS)
+UT_RUN_libtlso_test := $(BIN)/tlso-cat
+UT_RUN_tlso_perf_test := $(BIN)/tlso-perf
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(wildcard tests/unit/*.c))
+
+.SECONDEXPANSION:
+build/tests/unit/%: $(SANOBJ)/tests/unit/%.o $$(call sanobjs,$$(UT_$$*)) | $$(UT_RUN_$$*)
+	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< \
-		userspace/trace.c $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls) -lpthread
+	$(Q)$(CC) $(SAN) -o $@ $(filter %.o,$^) $(UT_LIBS_$*)
 
-# The configuration parser of tlsod, with its libraries.
-build/tests/unit/config_test: tests/unit/config_test.c userspace/config.c userspace/config.h $(TEST_HDRS)
-	$(call msg,CC,$@)
+# In-VM tests run on the host's libraries inside the guest; those that
+# talk TLS themselves use GnuTLS, the independent stack.  What several
+# share is the test library, build/tests/libtest.a.
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+TESTLIB := build/tests/libtest.a
+VM_TESTS := $(patsubst tests/vm/%.c,build/tests/vm/%,$(wildcard tests/vm/*.c))
+VM_LIBS := $(GNUTLS_LIBS) $(NL_LIBS) -lpthread
+
+$(TESTLIB): $(call objs,$(TESTLIB_SRCS))
+	$(call msg,AR,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< \
-		userspace/config.c $(TLSOD_PKG)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-# libtlso without the module, and tlso-cat's command line run as built.
-build/tests/unit/libtlso_test: tests/unit/libtlso_test.c userspace/libtlso.c userspace/libtlso.h userspace/tlso-cat $(TEST_HDRS)
-	$(call msg,CC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $< \
-		userspace/libtlso.c
-
-# tlso-perf's command line, JSON and errors, run as built (plain and
-# gnutls modes need no module).
-build/tests/unit/tlso_perf_test: tests/unit/tlso_perf_test.c userspace/tlso-perf $(TEST_HDRS)
-	$(call msg,CC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $<
-
-# tlso-cat's session over plain TCP: its source with libtlso stubbed out.
-build/tests/unit/tlso_cat_test: tests/unit/tlso_cat_test.c userspace/tlso-cat.c userspace/libtlso.h $(TEST_HDRS)
-	$(call msg,CC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/lib -Iuserspace -o $@ $<
-
-# In-VM tests run on the host's libraries inside the guest.
-# In-VM tests that talk TLS themselves use GnuTLS, the independent stack.
-VM_LIBS := $(LIB) $(shell pkg-config --libs gnutls libnl-genl-3.0 2>/dev/null || echo -lgnutls -lnl-genl-3 -lnl-3) -lpthread
-VM_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
-
-build/tests/vm/%: tests/vm/%.c $(TEST_HDRS) $(LIB)
-	$(call msg,CC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) $(VM_CFLAGS) -Itests/lib -Iuserspace -o $@ $< $(VM_LIBS)
+build/tests/vm/%: $(OBJ)/tests/vm/%.o $(TESTLIB) $(LIB)
+	$(link) $(VM_LIBS)
 
 tests: $(UNIT_TESTS) $(VM_TESTS) $(PROGS)
 
@@ -200,6 +226,6 @@ lint:
 
 clean:
 	$(Q)if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) TLSO_TEST_MODULES=m clean; fi
-	$(Q)rm -rf build $(PROGS) $(LIB) userspace/*.o
+	$(Q)rm -rf build
 	$(Q)find kmod tests -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' -o -name 'modules.order' | xargs rm -f
 	$(Q)rm -f Module.symvers modules.order .module-common.o kmod/.kdir

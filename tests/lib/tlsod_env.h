@@ -50,7 +50,7 @@
 #include "kmod.h"
 #include "sock.h"
 
-#define TENV_TLSOD	"userspace/tlsod"
+#define TENV_TLSOD	"build/bin/tlsod"
 #define TENV_MAX_PROCS	16
 #define TENV_MAX_KIDS	8
 #define TENV_MAX_FDS	256

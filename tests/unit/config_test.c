@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of tlsod's configuration parser, userspace/config.c:
+ * Host unit tests of tlsod's configuration parser, userspace/tlsod/config.c:
  * good files, every kind of bad value (each message must name file:line),
  * and the files a profile names, loaded for real.  Certificates are made
  * with certtool (gnutls-bin) in a fresh directory per case.

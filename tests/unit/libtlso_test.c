@@ -300,7 +300,7 @@ struct run {
 	char out[8192], err[8192];
 };
 
-/* userspace/tlso-cat next to this build tree, or $TLSO_CAT. */
+/* build/bin/tlso-cat next to this test, or $TLSO_CAT. */
 static const char *cat_path(void)
 {
 	static char path[PATH_MAX];
@@ -313,8 +313,8 @@ static const char *cat_path(void)
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	ASSERT_GT(n, 0);
 	self[n] = 0;
-	/* build/tests/unit/libtlso_test -> userspace/tlso-cat */
-	snprintf(path, sizeof(path), "%s/../../../userspace/tlso-cat",
+	/* build/tests/unit/libtlso_test -> build/bin/tlso-cat */
+	snprintf(path, sizeof(path), "%s/../../bin/tlso-cat",
 		 dirname(self));
 	if (access(path, X_OK) < 0) {
 		TH_LOG("%s: %s; build it first (make userspace)", path,

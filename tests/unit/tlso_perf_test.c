@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host tests of tlso-perf, run as built (userspace/tlso-perf, from the
+ * Host tests of tlso-perf, run as built (build/bin/tlso-perf, from the
  * top of the tree, or $TLSO_PERF): its command line, its JSON and its
  * errors as tlso-perf(1) specifies them, never its speed.  Modes plain
  * and gnutls need no module, so they run here over loopback, a server
@@ -36,7 +36,7 @@ static const char *perf_bin(void)
 {
 	const char *env = getenv("TLSO_PERF");
 
-	return env && *env ? env : "userspace/tlso-perf";
+	return env && *env ? env : "build/bin/tlso-perf";
 }
 
 /* The lists a and b (NULL-terminated, either NULL) in argv, in order. */
@@ -147,7 +147,7 @@ static void perf_dir(struct tenv *e)
 	signal(SIGPIPE, SIG_IGN);
 	TENV_NEED("jq");
 	if (access(perf_bin(), X_OK)) {
-		TH_LOG("%s: %s; build it first (make userspace/tlso-perf) and run from the top of the tree",
+		TH_LOG("%s: %s; build it first (make userspace) and run from the top of the tree",
 		       perf_bin(), strerror(errno));
 		ASSERT_EQ(access(perf_bin(), X_OK), 0);
 	}

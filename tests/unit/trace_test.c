@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of userspace/trace.c, tlsod --trace.
+ * Host unit tests of userspace/tlsod/trace.c, tlsod --trace.
  *
  * Real GnuTLS handshakes run in this process, a client and a server
  * thread over a socketpair, traced into memory; the trace must tell what

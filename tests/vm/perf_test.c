@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * In-VM tests of tlso-perf (userspace/tlso-perf) in the modes that need
+ * In-VM tests of tlso-perf (build/bin/tlso-perf) in the modes that need
  * the kernel: tlso and the in-tree kTLS, as tlso-perf(1) specifies them.
  * Its flags, its JSON and its errors; never its speed, and little data
  * (TCG is slow): a megabyte a run at the most.
@@ -22,7 +22,7 @@
  */
 #include "tlsod_env.h"
 
-#define PERF		"userspace/tlso-perf"
+#define PERF		"build/bin/tlso-perf"
 #define RUN_MS		60000
 
 /* A run: the server's and the client's options, and what must come of it. */
