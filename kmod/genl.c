@@ -19,11 +19,14 @@ static const struct nla_policy tlso_genl_policy[TLSO_A_MAX + 1] = {
 	[TLSO_A_ROLE] = { .type = NLA_U32 },
 	[TLSO_A_TIMEOUT] = { .type = NLA_U32 },
 	[TLSO_A_FLAGS] = { .type = NLA_U32 },
-	[TLSO_A_PEERNAME] = { .type = NLA_NUL_STRING, .len = 255 },
-	[TLSO_A_PROFILE] = { .type = NLA_NUL_STRING, .len = 63 },
+	[TLSO_A_PEERNAME] = { .type = NLA_NUL_STRING,
+			      .len = TLSO_PEER_NAME_SIZE - 1 },
+	[TLSO_A_PROFILE] = { .type = NLA_NUL_STRING,
+			     .len = TLSO_PROFILE_SIZE - 1 },
 	[TLSO_A_STATUS] = NLA_POLICY_MAX(NLA_U32, 4095),
-	[TLSO_A_PEER_IDENTITY] = { .type = NLA_NUL_STRING, .len = 255 },
-	[TLSO_A_RX_DATA] = { .type = NLA_BINARY, .len = 65000 },
+	[TLSO_A_PEER_IDENTITY] = { .type = NLA_NUL_STRING,
+				   .len = TLSO_IDENTITY_SIZE - 1 },
+	[TLSO_A_RX_DATA] = { .type = NLA_BINARY, .len = TLSO_RX_DATA_MAX },
 	[TLSO_A_REQ_ID] = { .type = NLA_U64 },
 };
 

@@ -25,8 +25,8 @@
 #include <uapi/linux/tlso.h>
 
 /* Beyond the daemon's own timeout: a daemon that hangs is given up. */
-#define TLSO_HS_DEFAULT_MS	60000
-#define TLSO_HS_GRACE_MS	5000
+#define TLSO_REQ_DEFAULT_MS	60000
+#define TLSO_REQ_GRACE_MS	5000
 
 static DEFINE_SPINLOCK(tlso_hs_lock);
 static LIST_HEAD(tlso_hs_pending);
@@ -256,7 +256,7 @@ static int tlso_hs_check_req(const struct tlso_handshake_req *req)
 {
 	if (req->role != TLSO_ROLE_CLIENT && req->role != TLSO_ROLE_SERVER)
 		return -EINVAL;
-	if (req->flags || req->reserved)
+	if ((req->flags & ~TLSO_HANDSHAKE_FLAGS) || req->reserved)
 		return -EINVAL;
 	if (!memchr(req->peer_name, 0, sizeof(req->peer_name)) ||
 	    !memchr(req->profile, 0, sizeof(req->profile)))
@@ -301,8 +301,8 @@ static int tlso_hs_queue(struct sock *sk, struct tlso_ctx *ctx,
 	spin_lock_bh(&tlso_hs_lock);
 	list_add_tail(&hs->list, &tlso_hs_pending);
 	spin_unlock_bh(&tlso_hs_lock);
-	ms = (req->timeout_ms ? req->timeout_ms : TLSO_HS_DEFAULT_MS) +
-	     TLSO_HS_GRACE_MS;
+	ms = (req->timeout_ms ? req->timeout_ms : TLSO_REQ_DEFAULT_MS) +
+	     TLSO_REQ_GRACE_MS;
 	schedule_delayed_work(&hs->timeout, msecs_to_jiffies(ms));
 
 	err = tlso_genl_ready(sock_net(sk));

@@ -25,7 +25,7 @@ static int __init tlso_init(void)
 
 	if (!ulp_name || !ulp_name[0] ||
 	    strlen(ulp_name) >= TCP_ULP_NAME_MAX) {
-		pr_err("tlso: ulp_name must be 1 to %d characters\n",
+		pr_err("ulp_name must be 1 to %d characters\n",
 		       TCP_ULP_NAME_MAX - 1);
 		return -EINVAL;
 	}
@@ -42,7 +42,7 @@ static int __init tlso_init(void)
 	if (err)
 		goto err_genl;
 
-	pr_info("tlso: loaded, TCP ULP \"%s\"\n", ulp_name);
+	pr_info("loaded, TCP ULP \"%s\"\n", ulp_name);
 	return 0;
 
 err_genl:
@@ -57,7 +57,7 @@ static void __exit tlso_exit(void)
 	tlso_ulp_unregister();
 	tlso_genl_exit();
 	tlso_stat_exit();
-	pr_info("tlso: unloaded\n");
+	pr_info("unloaded\n");
 }
 
 module_init(tlso_init);

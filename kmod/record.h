@@ -29,8 +29,9 @@
 #define TLSO_TYPE_HANDSHAKE		22
 #define TLSO_TYPE_DATA			23
 
-#define TLSO_HS_NEW_SESSION_TICKET	4
-#define TLSO_HS_KEY_UPDATE		24
+/* Handshake message types (RFC 8446 4) that tlso meets after a handshake. */
+#define TLSO_MSG_NEW_SESSION_TICKET	4
+#define TLSO_MSG_KEY_UPDATE		24
 
 /* The shape of one session's records, fixed when its keys are set. */
 struct tlso_prot {

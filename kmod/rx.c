@@ -291,7 +291,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 
 	if (p->version == TLS_1_3_VERSION && type == TLSO_TYPE_HANDSHAKE &&
 	    rec->len && *tlso_page_ptr(rec->pages, rec->off) ==
-			TLSO_HS_KEY_UPDATE) {
+			TLSO_MSG_KEY_UPDATE) {
 		/* The peer's next records use keys the reader must set. */
 		rx->key_update = true;
 		tlso_stat_inc(sock_net(sk), TLSO_MIB_RX_REKEY_RECEIVED);
@@ -379,9 +379,9 @@ static int tlso_rx_post_handshake(struct sock *sk, struct tlso_ctx *ctx,
 				   tlso_rec_byte(rec, pos + 2) << 8 |
 				   tlso_rec_byte(rec, pos + 3);
 
-			if (type == TLSO_HS_KEY_UPDATE)
+			if (type == TLSO_MSG_KEY_UPDATE)
 				err = -EKEYEXPIRED;
-			else if (type != TLSO_HS_NEW_SESSION_TICKET)
+			else if (type != TLSO_MSG_NEW_SESSION_TICKET)
 				err = -EPROTO;
 			pos += 4 + mlen;
 		}
@@ -442,12 +442,13 @@ static int tlso_rx_type(struct msghdr *msg, u8 type, u8 *control)
 	return 1;
 }
 
-/* Wait for a whole record, an error or the end; lock_sock held. */
+/* Wait for a whole record, an error or the end. */
 static int tlso_rx_wait(struct sock *sk, struct tlso_ctx *ctx, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct tlso_rx *rx = &ctx->rx;
 
+	sock_owned_by_me(sk);
 	if (sk->sk_err)
 		return sock_error(sk);
 	if ((sk->sk_shutdown & RCV_SHUTDOWN) || sock_flag(sk, SOCK_DONE))
@@ -653,11 +654,15 @@ int tlso_rx_init(struct sock *sk, struct tlso_ctx *ctx)
 	return 0;
 }
 
-/* On close, with lock_sock held. */
+/*
+ * On close, or when TCP destroys the socket (tlso_ulp_release): either
+ * way the socket is locked, by its owner or in softirq.
+ */
 void tlso_rx_release(struct sock *sk, struct tlso_ctx *ctx)
 {
 	struct tlso_rx *rx = &ctx->rx;
 
+	sock_owned_by_me(sk);
 	write_lock_bh(&sk->sk_callback_lock);
 	if (sk->sk_data_ready == tlso_data_ready)
 		sk->sk_data_ready = rx->saved_data_ready;

@@ -51,13 +51,14 @@ void tlso_stat_add(const struct net *net, enum tlso_mib_field field, long n)
 
 /*
  * A record sealed (tx) or opened, with len content bytes: counted for the
- * namespace and for the socket's TLSO_INFO.  lock_sock held.
+ * namespace and for the socket's TLSO_INFO, which lock_sock guards.
  */
 void tlso_stat_record(struct sock *sk, bool tx, u32 len)
 {
 	struct tlso_info *info = &tlso_get_ctx(sk)->info;
 	const struct net *net = sock_net(sk);
 
+	sock_owned_by_me(sk);
 	if (tx) {
 		info->tx_records++;
 		info->tx_bytes += len;

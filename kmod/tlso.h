@@ -148,7 +148,7 @@ struct tlso_ctx {
 	u32 hs_state;		/* TLSO_HS_* */
 	u32 hs_status;		/* positive errno */
 	struct pid *hs_owner;	/* tlsod's process while it runs */
-	char hs_identity[256];
+	char hs_identity[TLSO_IDENTITY_SIZE];
 };
 
 /*

@@ -590,7 +590,6 @@ int tlso_tx_init(struct sock *sk, struct tlso_ctx *ctx)
 /*
  * On sockets tlsod set up, the end of sending is said in TLS too, so that
  * peers such as OpenSSL see a clean end rather than a truncation.
- * lock_sock and the send lock held.
  */
 static void tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
 {
@@ -598,6 +597,8 @@ static void tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
 	struct kvec kv = { .iov_base = (void *)alert, .iov_len = 2 };
 	struct iov_iter from;
 
+	sock_owned_by_me(sk);
+	lockdep_assert_held(&ctx->tx.lock);
 	if (!ctx->daemon_mode || ctx->close_notify_sent || ctx->tx.err ||
 	    sk->sk_err)
 		return;
@@ -607,11 +608,12 @@ static void tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
 		     TLSO_TYPE_ALERT, false);
 }
 
-/* shutdown(SHUT_WR): close_notify first; lock_sock held by the caller. */
+/* shutdown(SHUT_WR): close_notify first. */
 void tlso_shutdown(struct sock *sk, int how)
 {
 	struct tlso_ctx *ctx = tlso_get_ctx(sk);
 
+	sock_owned_by_me(sk);
 	/* The send lock ranks above lock_sock: only try it. */
 	if ((how & SEND_SHUTDOWN) && ctx->tx_ready && ctx->daemon_mode &&
 	    mutex_trylock(&ctx->tx.lock)) {

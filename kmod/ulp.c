@@ -48,11 +48,12 @@ static void tlso_ctx_free(struct sock *sk, struct tlso_ctx *ctx)
 	kfree_rcu(ctx, rcu);
 }
 
-/* Give the socket back to TCP; lock_sock held. */
+/* Give the socket back to TCP (on close, or as TCP destroys it). */
 static void tlso_detach(struct sock *sk, struct tlso_ctx *ctx)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
+	sock_owned_by_me(sk);
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
 	WRITE_ONCE(sk->sk_prot, ctx->sk_proto);
@@ -241,11 +242,11 @@ int tlso_ulp_register(const char *name)
 
 	err = tcp_register_ulp(&tlso_ulp_ops);
 	if (err == -EEXIST)
-		pr_err("tlso: TCP ULP \"%s\" is already registered%s\n", name,
+		pr_err("TCP ULP \"%s\" is already registered%s\n", name,
 		       strcmp(name, "tls") ? "" :
 		       " by the in-tree tls module; rmmod tls first");
 	else if (err)
-		pr_err("tlso: cannot register TCP ULP \"%s\": %d\n", name, err);
+		pr_err("cannot register TCP ULP \"%s\": %d\n", name, err);
 	return err;
 }
 

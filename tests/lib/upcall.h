@@ -23,7 +23,7 @@ struct upcall {
 	int fd;
 	uint64_t id;
 	uint32_t role, timeout;
-	char peer[256], profile[64];
+	char peer[TLSO_PEER_NAME_SIZE], profile[TLSO_PROFILE_SIZE];
 	int ready;
 };
 

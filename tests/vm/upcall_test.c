@@ -195,6 +195,7 @@ TEST_F(up, bad_requests_are_einval)
 {
 	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
 	char big[sizeof(r) + 8];
+	unsigned int bit;
 
 	r.role = 0;
 	EXPECT_ERRNO(hs_start(self->cli, &r), EINVAL);
@@ -203,9 +204,14 @@ TEST_F(up, bad_requests_are_einval)
 	r = req(TLSO_ROLE_SERVER, 0);
 	r.reserved = 1;
 	EXPECT_ERRNO(hs_start(self->cli, &r), EINVAL);
-	r = req(TLSO_ROLE_SERVER, 0);
-	r.flags = 1;
-	EXPECT_ERRNO(hs_start(self->cli, &r), EINVAL);
+	/* Every bit no flag defines, one at a time. */
+	for (bit = 0; bit < 32; bit++) {
+		if (TLSO_HANDSHAKE_FLAGS & (1u << bit))
+			continue;
+		r = req(TLSO_ROLE_SERVER, 0);
+		r.flags = 1u << bit;
+		EXPECT_ERRNO(hs_start(self->cli, &r), EINVAL);
+	}
 	r = req(TLSO_ROLE_SERVER, 0);
 	memset(r.peer_name, 'x', sizeof(r.peer_name));
 	EXPECT_ERRNO(hs_start(self->cli, &r), EINVAL);

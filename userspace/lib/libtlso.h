@@ -56,12 +56,13 @@ struct tlso_handshake_opts {
 	 * sends none and checks only the certificate's chain, which is
 	 * rarely what a client wants; tlso_connect() uses its host
 	 * argument when this is NULL.  A server's is not used (yet).
-	 * At most 255 bytes.
+	 * At most TLSO_PEER_NAME_SIZE - 1 (255) bytes.
 	 */
 	const char *peer_name;
 	/*
 	 * tlsod's profile (certificates, trust, versions); NULL or "" for
-	 * the profile "default".  At most 63 bytes.
+	 * the profile "default".  At most TLSO_PROFILE_SIZE - 1 (63)
+	 * bytes.
 	 */
 	const char *profile;
 	/*

@@ -12,10 +12,12 @@
 #include <stdbool.h>
 #include <gnutls/gnutls.h>
 
+#include <linux/tlso.h>
+
 #define TLSOD_PROFILE_DEFAULT	"default"
-#define TLSOD_PROFILE_MAX	63	/* tlso_handshake_req.profile */
-/* tlso_handshake_status.peer_identity holds this much */
-#define TLSOD_PSK_IDENTITY_MAX	255
+/* What a request can name, and what the kernel can report back. */
+#define TLSOD_PROFILE_MAX	(TLSO_PROFILE_SIZE - 1)
+#define TLSOD_PSK_IDENTITY_MAX	(TLSO_IDENTITY_SIZE - 1)
 #define TLSOD_TIMEOUT_DEFAULT	10000	/* ms */
 #define TLSOD_TIMEOUT_MAX	3600000	/* ms */
 

@@ -591,16 +591,16 @@ static int drain(struct hs *h)
 
 	while ((pending = gnutls_record_check_pending(h->s)) > 0) {
 		if (!out->rx) {
-			out->rx = malloc(TLSOD_RX_DATA_MAX);
+			out->rx = malloc(TLSO_RX_DATA_MAX);
 			if (!out->rx) {
 				fail(out, ENOMEM, "out of memory");
 				return -1;
 			}
 		}
-		if (pending > TLSOD_RX_DATA_MAX - out->rx_len) {
+		if (pending > TLSO_RX_DATA_MAX - out->rx_len) {
 			fail(out, EIO,
 			     "more than %d bytes came in with the handshake",
-			     TLSOD_RX_DATA_MAX);
+			     TLSO_RX_DATA_MAX);
 			return -1;
 		}
 		/* Served from the buffer, without I/O: no EAGAIN to wait on. */
@@ -656,7 +656,8 @@ static int install_keys(struct hs *h)
 
 /* ---- after success ---- */
 
-/* The kernel keeps 255 bytes; cut there, but not inside a character. */
+/* The kernel keeps TLSO_IDENTITY_SIZE - 1 bytes; cut there, but not
+ * inside a character. */
 static void set_identity(struct tlsod_outcome *out, const char *id)
 {
 	size_t n = strlen(id);
@@ -724,8 +725,8 @@ static int check_request(struct hs *h, const struct tlsod_config *cfg)
 		     req->role);
 		return -1;
 	}
-	/* No flag is defined yet: one we do not know may matter. */
-	if (req->flags) {
+	/* A flag we do not know may matter: refuse, as the kernel does. */
+	if (req->flags & ~TLSO_HANDSHAKE_FLAGS) {
 		fail(h->out, EINVAL, "unknown request flags 0x%x", req->flags);
 		return -1;
 	}

@@ -18,7 +18,7 @@ struct tlsod_outcome {
 	const char *profile;		/* the profile used, for the log */
 	char version[16];		/* "TLS1.3" */
 	char cipher[32];		/* "AES-128-GCM" */
-	char peer_identity[256];	/* subject DN or PSK identity */
+	char peer_identity[TLSO_IDENTITY_SIZE];	/* subject DN or PSK identity */
 	unsigned char *rx;		/* read past Finished */
 	size_t rx_len;
 };

@@ -303,8 +303,10 @@ static struct nla_policy accept_policy[TLSO_A_MAX + 1] = {
 	[TLSO_A_ROLE]		= { .type = NLA_U32 },
 	[TLSO_A_TIMEOUT]	= { .type = NLA_U32 },
 	[TLSO_A_FLAGS]		= { .type = NLA_U32 },
-	[TLSO_A_PEERNAME]	= { .type = NLA_STRING, .maxlen = 256 },
-	[TLSO_A_PROFILE]	= { .type = NLA_STRING, .maxlen = 64 },
+	[TLSO_A_PEERNAME]	= { .type = NLA_STRING,
+				    .maxlen = TLSO_PEER_NAME_SIZE },
+	[TLSO_A_PROFILE]	= { .type = NLA_STRING,
+				    .maxlen = TLSO_PROFILE_SIZE },
 	[TLSO_A_REQ_ID]		= { .type = NLA_U64 },
 };
 

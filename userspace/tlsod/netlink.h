@@ -11,12 +11,6 @@
 
 #include <linux/tlso.h>
 
-/*
- * Largest TLSO_A_RX_DATA the module's policy takes (one netlink attribute
- * could hold 65531 bytes).
- */
-#define TLSOD_RX_DATA_MAX	65000
-
 /* The parent's socket: READY notifications from the group. */
 struct tlsod_listener;
 
@@ -50,8 +44,8 @@ struct tlsod_request {
 	uint32_t role;
 	uint32_t timeout_ms;
 	uint32_t flags;
-	char peer_name[256];
-	char profile[64];
+	char peer_name[TLSO_PEER_NAME_SIZE];
+	char profile[TLSO_PROFILE_SIZE];
 };
 
 /*

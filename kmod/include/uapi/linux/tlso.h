@@ -58,7 +58,8 @@
  *	EISCONN		the socket already has keys
  *	ENOTCONN	the connection is not established (or the peer
  *			has already closed it)
- *	EINVAL		bad request (role, reserved, unterminated strings)
+ *	EINVAL		bad request (role, flags or reserved not as
+ *			above, a string without its NUL)
  *	EACCES		the peer's certificate did not verify, or the peer
  *			refused ours
  *	ETIMEDOUT	the handshake did not end in time
@@ -82,15 +83,34 @@ enum {
 	TLSO_ROLE_SERVER = 2,
 };
 
+/*
+ * Sizes of the strings of a request and of its outcome, the terminating
+ * NUL included; the module's netlink policy and tlsod use the same.  A
+ * string that fills its array without a NUL is EINVAL.
+ */
+#define TLSO_PEER_NAME_SIZE	256
+#define TLSO_PROFILE_SIZE	64
+#define TLSO_IDENTITY_SIZE	256
+
+/*
+ * Request flags: none is defined yet, so flags must be 0; a request with
+ * any bit outside TLSO_HANDSHAKE_FLAGS is EINVAL, so that a flag added
+ * later is never ignored by a module that does not know it.
+ */
+#define TLSO_HANDSHAKE_FLAGS	0u
+
 struct tlso_handshake_req {
 	__u32 role;		/* TLSO_ROLE_* */
 	__u32 timeout_ms;	/* 0: the daemon's default */
-	__u32 flags;		/* TLSO_HS_*, 0 for the defaults */
+	__u32 flags;		/* within TLSO_HANDSHAKE_FLAGS: today 0 */
 	__u32 reserved;		/* 0 */
-	char peer_name[256];	/* client: SNI and the name to verify */
-	char profile[64];	/* daemon profile; "" means "default" */
+	char peer_name[TLSO_PEER_NAME_SIZE];	/* client: SNI and the
+						 * name to verify */
+	char profile[TLSO_PROFILE_SIZE];	/* daemon profile; ""
+						 * means "default" */
 };
 
+/* The state of a socket's handshake: TLSO_HS_* means this and only this. */
 enum {
 	TLSO_HS_NONE = 0,	/* never asked */
 	TLSO_HS_PENDING = 1,	/* queued or running */
@@ -105,7 +125,7 @@ struct tlso_handshake_status {
 	__u16 cipher;		/* TLS_CIPHER_* */
 	__u32 reserved;
 	/* the verified certificate's subject, or the PSK identity */
-	char peer_identity[256];
+	char peer_identity[TLSO_IDENTITY_SIZE];
 };
 
 /*
@@ -163,6 +183,12 @@ struct tlso_info {
 #define TLSO_GENL_VERSION	1
 #define TLSO_GENL_MCGRP		"handshake"
 
+/*
+ * The most TLSO_A_RX_DATA one DONE may carry: application data that came
+ * in behind the peer's Finished (one netlink attribute could hold 65531).
+ */
+#define TLSO_RX_DATA_MAX	65000
+
 enum {
 	TLSO_CMD_UNSPEC,
 	TLSO_CMD_READY,		/* kernel -> group: a request is queued */
@@ -178,11 +204,11 @@ enum {
 	TLSO_A_SOCKFD,		/* u32: descriptor in the daemon */
 	TLSO_A_ROLE,		/* u32: TLSO_ROLE_* */
 	TLSO_A_TIMEOUT,		/* u32: milliseconds, 0 for the default */
-	TLSO_A_FLAGS,		/* u32: TLSO_HS_* request flags */
-	TLSO_A_PEERNAME,	/* string */
-	TLSO_A_PROFILE,		/* string */
+	TLSO_A_FLAGS,		/* u32: the request's flags */
+	TLSO_A_PEERNAME,	/* string, < TLSO_PEER_NAME_SIZE */
+	TLSO_A_PROFILE,		/* string, < TLSO_PROFILE_SIZE */
 	TLSO_A_STATUS,		/* u32: 0 or positive errno */
-	TLSO_A_PEER_IDENTITY,	/* string */
+	TLSO_A_PEER_IDENTITY,	/* string, < TLSO_IDENTITY_SIZE */
 	/* binary: application data read past Finished, delivered first */
 	TLSO_A_RX_DATA,
 	TLSO_A_REQ_ID,		/* u64: the request ACCEPT handed out */
