@@ -71,8 +71,8 @@ sanobjs = $(patsubst %.c,$(SANOBJ)/%.o,$(1))
 # libtlso: what applications link.  keys.c (GnuTLS keys to crypto_info)
 # is shared by tlsod and tlso-perf but needs GnuTLS, so it stays out of
 # the archive.
-LIBTLSO_SRCS := userspace/lib/libtlso.c
 KEYS_SRCS := userspace/lib/keys.c
+LIBTLSO_SRCS := $(filter-out $(KEYS_SRCS),$(wildcard userspace/lib/*.c))
 # The module's record format code, compiled for userspace as it is.
 KSHARED_SRCS := kmod/record.c kmod/cipher.c
 

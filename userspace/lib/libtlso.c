@@ -15,6 +15,7 @@
 #include <linux/tlso.h>
 
 #include "libtlso.h"
+#include "net.h"
 
 #ifndef TCP_ULP
 #define TCP_ULP 31
@@ -154,30 +155,18 @@ static int dial(const char *host, const char *port)
 		.ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_STREAM,
 	};
-	struct addrinfo *res, *ai;
-	int fd = -1, err = ENXIO, ret;
+	struct addrinfo *res;
+	int fd, err, ret;
 
 	ret = getaddrinfo(host, port, &hints, &res);
 	if (ret) {
 		errno = gai_errno(ret);
 		return -1;
 	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-			    ai->ai_protocol);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		err = errno;
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-		/* The caller wants out; the next address would not help. */
-		if (err == EINTR)
-			break;
-	}
+	fd = tlso_dial(res, NULL, NULL);
+	err = errno;
 	freeaddrinfo(res);
-	if (fd < 0)
-		errno = err;
+	errno = err;
 	return fd;
 }
 

@@ -135,4 +135,18 @@ int tlso_connect(const char *host, const char *port,
  */
 const char *tlso_strerror(int err);
 
+/*
+ * Names for what tlso_handshake_status() reports: "TLS 1.2" and "TLS 1.3";
+ * "AES-GCM-128", "AES-GCM-256", "AES-CCM-128" and "ChaCha20-Poly1305".
+ * NULL for a value tlso does not know.  The strings are static.
+ */
+const char *tlso_version_name(unsigned int version);
+const char *tlso_cipher_name(unsigned int cipher);
+
+/*
+ * The TLS_CIPHER_* that tlso_cipher_name() calls name, in any case
+ * ("aes-gcm-128" too); -1 with EINVAL for a name it does not know.
+ */
+int tlso_cipher_by_name(const char *name);
+
 #endif /* LIBTLSO_H */
