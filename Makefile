@@ -153,17 +153,24 @@ $(BIN)/tlso-perf: $(call objs,$(PERF_SRCS)) $(LIB)
 
 # ---- tests ----
 
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+
 # Host unit tests: tests/unit/NAME.c with the sources UT_NAME lists and
 # the libraries UT_LIBS_NAME, all sanitized; UT_RUN_NAME is what must be
 # built for it to run.
 UT_record_test := $(KSHARED_SRCS)
 UT_cipher_test := $(KSHARED_SRCS)
-UT_trace_test := userspace/tlsod/trace.c
+UT_trace_test := $(wildcard userspace/tlsod/trace_*.c)
 UT_LIBS_trace_test := $(GNUTLS_LIBS) -lpthread
 UT_config_test := userspace/tlsod/config.c
 UT_LIBS_config_test := $(GNUTLS_LIBS) $(INIH_LIBS)
+UT_tlsod_errors_test := userspace/tlsod/errors.c
+UT_LIBS_tlsod_errors_test := $(GNUTLS_LIBS)
 UT_libtlso_test := $(LIBTLSO_SRCS)
 UT_RUN_libtlso_test := $(BIN)/tlso-cat
+# tlso-perf as built, with the test library's processes, ports and PKI.
+UT_tlso_perf_test := $(TESTLIB_SRCS)
+UT_LIBS_tlso_perf_test := $(GNUTLS_LIBS)
 UT_RUN_tlso_perf_test := $(BIN)/tlso-perf
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(wildcard tests/unit/*.c))
@@ -177,7 +184,6 @@ build/tests/unit/%: $(SANOBJ)/tests/unit/%.o $$(call sanobjs,$$(UT_$$*)) | $$(UT
 # In-VM tests run on the host's libraries inside the guest; those that
 # talk TLS themselves use GnuTLS, the independent stack.  What several
 # share is the test library, build/tests/libtest.a.
-TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB := build/tests/libtest.a
 VM_TESTS := $(patsubst tests/vm/%.c,build/tests/vm/%,$(wildcard tests/vm/*.c))
 VM_LIBS := $(GNUTLS_LIBS) $(NL_LIBS) -lpthread

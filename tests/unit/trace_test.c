@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of userspace/tlsod/trace.c, tlsod --trace.
+ * Host unit tests of tlsod --trace, userspace/tlsod/trace_*.c: the
+ * decoder and the GnuTLS hook that feeds it.
  *
  * Real GnuTLS handshakes run in this process, a client and a server
  * thread over a socketpair, traced into memory; the trace must tell what

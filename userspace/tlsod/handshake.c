@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One handshake: the worker process takes a request with ACCEPT, runs
- * GnuTLS on the descriptor the kernel put into its table, hands the keys
- * to tlso with the ordinary kTLS options, and reports with DONE.
+ * One handshake: GnuTLS on the descriptor the kernel put into the
+ * worker's table with the request (worker.c), the keys handed to tlso
+ * with the ordinary kTLS options.
  *
  * The descriptor shares its open file with the application, so its
  * O_NONBLOCK is the application's: never change it, and wait with poll()
@@ -13,7 +13,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,19 +25,15 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "errors.h"
 #include "handshake.h"
 #include "keys.h"
+#include "log.h"
 #include "tlsod.h"
 #include "trace.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
 /* A worker that outlives its handshake timeout by this much is stuck. */
 #define TLSOD_ALARM_SLACK_S	15
-/* For the netlink exchanges before and after the handshake. */
-#define TLSOD_NL_ALARM_S	30
 
 /* Only what tlso's record layer carries; AES-128-CCM-8 has a short tag. */
 #define TLSOD_CIPHERS \
@@ -74,7 +69,7 @@ fail(struct tlsod_outcome *out, uint32_t status, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *role_name(uint32_t role)
+const char *tlsod_role_name(uint32_t role)
 {
 	switch (role) {
 	case TLSO_ROLE_CLIENT:
@@ -87,105 +82,6 @@ static const char *role_name(uint32_t role)
 }
 
 /* ---- errors ---- */
-
-/* GnuTLS's verdict as the errno the application gets; tlsod(8) lists them. */
-static uint32_t tls_errno(int err, int sys_errno)
-{
-	switch (err) {
-	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
-	case GNUTLS_E_CERTIFICATE_ERROR:
-	case GNUTLS_E_NO_CERTIFICATE_FOUND:
-	case GNUTLS_E_CERTIFICATE_REQUIRED:
-	case GNUTLS_E_PK_SIG_VERIFY_FAILED:
-	case GNUTLS_E_KEY_USAGE_VIOLATION:
-	case GNUTLS_E_SESSION_USER_ID_CHANGED:
-	case GNUTLS_E_RECEIVED_DISALLOWED_NAME:
-	case GNUTLS_E_SRP_PWD_ERROR:	/* PSK identity not ours */
-		return EACCES;
-	case GNUTLS_E_TIMEDOUT:
-		return ETIMEDOUT;
-	case GNUTLS_E_PREMATURE_TERMINATION:
-	case GNUTLS_E_SESSION_EOF:
-		return ECONNRESET;
-	case GNUTLS_E_PUSH_ERROR:
-	case GNUTLS_E_PULL_ERROR:
-		if (sys_errno == ECONNRESET || sys_errno == EPIPE ||
-		    sys_errno == ECONNABORTED)
-			return ECONNRESET;
-		if (sys_errno == ETIMEDOUT)
-			return ETIMEDOUT;
-		return EIO;
-	/* Nothing in common: versions, ciphers, groups, credentials. */
-	case GNUTLS_E_NO_CIPHER_SUITES:
-	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
-	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
-	case GNUTLS_E_INSUFFICIENT_SECURITY:
-	case GNUTLS_E_NO_COMMON_KEY_SHARE:
-	case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
-	case GNUTLS_E_ECC_UNSUPPORTED_CURVE:
-	case GNUTLS_E_DH_PRIME_UNACCEPTABLE:
-	case GNUTLS_E_INAPPROPRIATE_FALLBACK:
-	case GNUTLS_E_NO_APPLICATION_PROTOCOL:
-	/* Garbage from the peer. */
-	case GNUTLS_E_UNEXPECTED_PACKET:
-	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
-	case GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET:
-	case GNUTLS_E_DECRYPTION_FAILED:
-	case GNUTLS_E_RECORD_OVERFLOW:
-	case GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER:
-	case GNUTLS_E_RECEIVED_ILLEGAL_EXTENSION:
-	case GNUTLS_E_ILLEGAL_PARAMETER:
-	case GNUTLS_E_UNEXPECTED_EXTENSIONS_LENGTH:
-	case GNUTLS_E_MISSING_EXTENSION:
-	case GNUTLS_E_ERROR_IN_FINISHED_PACKET:
-	case GNUTLS_E_HANDSHAKE_TOO_LARGE:
-	case GNUTLS_E_TOO_MANY_EMPTY_PACKETS:
-	case GNUTLS_E_TOO_MANY_HANDSHAKE_PACKETS:
-	case GNUTLS_E_SAFE_RENEGOTIATION_FAILED:
-	case GNUTLS_E_UNKNOWN_PK_ALGORITHM:
-	case GNUTLS_E_ASN1_DER_ERROR:
-		return EPROTO;
-	case GNUTLS_E_MEMORY_ERROR:
-		return ENOMEM;
-	default:
-		return EIO;
-	}
-}
-
-/*
- * handshake_failure is what a peer says both when nothing is in common
- * and when it rejects our credentials.  Before the server's first answer
- * it can only be the former.
- */
-static uint32_t alert_errno(struct hs *h, gnutls_alert_description_t a)
-{
-	switch (a) {
-	case GNUTLS_A_BAD_CERTIFICATE:
-	case GNUTLS_A_UNSUPPORTED_CERTIFICATE:
-	case GNUTLS_A_CERTIFICATE_REVOKED:
-	case GNUTLS_A_CERTIFICATE_EXPIRED:
-	case GNUTLS_A_CERTIFICATE_UNKNOWN:
-	case GNUTLS_A_UNKNOWN_CA:
-	case GNUTLS_A_ACCESS_DENIED:
-	case GNUTLS_A_CERTIFICATE_REQUIRED:
-	case GNUTLS_A_DECRYPT_ERROR:
-	case GNUTLS_A_UNKNOWN_PSK_IDENTITY:
-		return EACCES;
-	case GNUTLS_A_HANDSHAKE_FAILURE:
-		if (!h->server &&
-		    (int)gnutls_handshake_get_last_in(h->s) == -1)
-			return EPROTO;
-		return EACCES;
-	case GNUTLS_A_CLOSE_NOTIFY:
-	case GNUTLS_A_USER_CANCELED:
-		return ECONNRESET;
-	case GNUTLS_A_INTERNAL_ERROR:
-		return EIO;
-	default:
-		/* protocol_version, insufficient_security, decode_error... */
-		return EPROTO;
-	}
-}
 
 static void verify_reason(struct hs *h, unsigned int status)
 {
@@ -207,60 +103,63 @@ static void verify_reason(struct hs *h, unsigned int status)
 	gnutls_free(txt.data);
 }
 
-/*
- * With a known PSK identity, a failed binder (TLS 1.3) or Finished
- * (TLS 1.2) means the two sides hold different keys.
- */
-static bool psk_mismatch(const struct hs *h, int err)
+/* What the session knows of why the handshake failed, for errors.c. */
+static void failure_of(struct hs *h, int err, struct tlsod_failure *f)
 {
-	return h->psk_known &&
-	       (err == GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER ||
-		err == GNUTLS_E_DECRYPTION_FAILED ||
-		err == GNUTLS_E_ERROR_IN_FINISHED_PACKET);
+	*f = (struct tlsod_failure){
+		.err = err,
+		.sys_errno = h->sys_errno,
+		.server = h->server,
+		.psk_known = h->psk_known,
+	};
+	if (err != GNUTLS_E_FATAL_ALERT_RECEIVED)
+		return;
+	f->alert = gnutls_alert_get(h->s);
+	f->answered = (int)gnutls_handshake_get_last_in(h->s) != -1;
+	f->cert_wanted = !h->server && !h->p->certificate &&
+			 gnutls_certificate_client_get_request_status(h->s);
 }
 
+/* The errno is errors.c's choice; the reason is told here. */
 static void handshake_failed(struct hs *h, int err)
 {
-	gnutls_alert_description_t a;
-	unsigned int status;
+	struct tlsod_failure f;
+	const char *alert;
+	uint32_t e;
 
+	failure_of(h, err, &f);
+	e = tlsod_failure_errno(&f);
 	if (err == GNUTLS_E_FATAL_ALERT_RECEIVED) {
-		a = gnutls_alert_get(h->s);
-		/* Whatever alert a server picks for it, this is why. */
-		if (!h->server && !h->p->certificate &&
-		    gnutls_certificate_client_get_request_status(h->s)) {
-			fail(h->out, EACCES,
+		alert = gnutls_alert_get_name(f.alert);
+		if (f.cert_wanted)
+			fail(h->out, e,
 			     "the peer sent alert '%s' after asking for a client certificate, and profile '%s' has none",
-			     gnutls_alert_get_name(a), h->p->name);
-			return;
-		}
-		fail(h->out, alert_errno(h, a), "the peer sent alert '%s'",
-		     gnutls_alert_get_name(a));
+			     alert, h->p->name);
+		else
+			fail(h->out, e, "the peer sent alert '%s'", alert);
 		return;
 	}
-	if (psk_mismatch(h, err)) {
-		fail(h->out, EACCES, "the peer's PSK for '%s' is not ours (%s)",
+	if (tlsod_psk_mismatch(err, h->psk_known)) {
+		fail(h->out, e, "the peer's PSK for '%s' is not ours (%s)",
 		     h->p->psk_identity, gnutls_strerror(err));
 		return;
 	}
 	if (err == GNUTLS_E_SRP_PWD_ERROR) {
-		fail(h->out, EACCES, "unknown PSK identity");
+		fail(h->out, e, "unknown PSK identity");
 		return;
 	}
-	status = h->server ? h->verify_status :
-			     gnutls_session_get_verify_cert_status(h->s);
 	if (err == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-		verify_reason(h, status);
+		verify_reason(h, h->server ? h->verify_status :
+				 gnutls_session_get_verify_cert_status(h->s));
 		return;
 	}
 	if ((err == GNUTLS_E_PUSH_ERROR || err == GNUTLS_E_PULL_ERROR) &&
 	    h->sys_errno) {
-		fail(h->out, tls_errno(err, h->sys_errno), "%s: %s",
-		     gnutls_strerror(err), strerror(h->sys_errno));
+		fail(h->out, e, "%s: %s", gnutls_strerror(err),
+		     strerror(h->sys_errno));
 		return;
 	}
-	fail(h->out, tls_errno(err, h->sys_errno), "%s",
-	     gnutls_strerror(err));
+	fail(h->out, e, "%s", gnutls_strerror(err));
 }
 
 /* Tell the peer why, where it still makes sense; best effort. */
@@ -606,7 +505,7 @@ static int drain(struct hs *h)
 		/* Served from the buffer, without I/O: no EAGAIN to wait on. */
 		n = gnutls_record_recv(h->s, out->rx + out->rx_len, pending);
 		if (n < 0) {
-			fail(out, tls_errno(n, errno),
+			fail(out, tlsod_tls_errno(n, errno),
 			     "reading past Finished: %s", gnutls_strerror(n));
 			return -1;
 		}
@@ -747,7 +646,7 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		return;
 	timeout_ms = req->timeout_ms ? req->timeout_ms : h.p->timeout_ms;
 	log_debug("fd %d: %s handshake with '%s', profile '%s' (client_auth %s), %u ms",
-		  h.fd, role_name(req->role), req->peer_name, h.p->name,
+		  h.fd, tlsod_role_name(req->role), req->peer_name, h.p->name,
 		  tlsod_client_auth_name(h.p->client_auth), timeout_ms);
 	alarm(timeout_ms / 1000 + TLSOD_ALARM_SLACK_S);
 	if (session_init(&h))
@@ -780,112 +679,4 @@ void tlsod_outcome_release(struct tlsod_outcome *out)
 	}
 	out->rx = NULL;
 	out->rx_len = 0;
-}
-
-/* ---- the worker ---- */
-
-static void log_outcome(const struct tlsod_request *req,
-			const struct tlsod_outcome *out)
-{
-	const char *profile = out->profile ? out->profile :
-			      req->profile[0] ? req->profile :
-			      TLSOD_PROFILE_DEFAULT;
-
-	if (out->status == 0) {
-		log_info("handshake fd %d role %s peer '%s' profile '%s': ok, %s %s, peer '%s'%s",
-			 req->fd, role_name(req->role), req->peer_name,
-			 profile, out->version, out->cipher,
-			 out->peer_identity,
-			 out->rx_len ? ", data read ahead" : "");
-		return;
-	}
-	log_notice("handshake fd %d role %s peer '%s' profile '%s': failed: %s (%s)",
-		   req->fd, role_name(req->role), req->peer_name, profile,
-		   out->reason, strerrorname_np(out->status) ?: "?");
-}
-
-enum take { TAKE_OK, TAKE_BAD, TAKE_NONE, TAKE_ERROR };
-
-/*
- * TAKE_BAD: the reply did not parse, but it did hand us a descriptor, so
- * the kernel must still hear about it.
- */
-static enum take take_request(struct tlsod_worker_nl *w,
-			      struct tlsod_request *req)
-{
-	int ret = tlsod_accept(w, req);
-
-	if (ret == 0)
-		return TAKE_OK;
-	if (ret == -EAGAIN) {
-		log_debug("nothing to accept: another worker took it");
-		return TAKE_NONE;
-	}
-	if (req->fd >= 0) {
-		log_err("ACCEPT: malformed reply for fd %d", req->fd);
-		return TAKE_BAD;
-	}
-	log_err("ACCEPT: %s%s", strerror(-ret),
-		ret == -EPERM ? " (tlsod needs CAP_NET_ADMIN)" : "");
-	return TAKE_ERROR;
-}
-
-int tlsod_serve_one(const struct tlsod_config *cfg,
-		    struct tlsod_worker_nl **wp)
-{
-	struct tlsod_outcome out = { 0 };
-	struct tlsod_worker_nl *w = *wp;
-	struct tlsod_request req;
-	struct tlsod_result res;
-	int ret;
-
-	/* A peer that resets must not kill us before DONE. */
-	signal(SIGPIPE, SIG_IGN);
-	alarm(TLSOD_NL_ALARM_S);
-	if (!w) {
-		ret = tlsod_worker_connect(&w);
-		if (ret) {
-			log_err("worker: generic netlink: %s", strerror(-ret));
-			return 1;
-		}
-		*wp = w;
-	}
-	switch (take_request(w, &req)) {
-	case TAKE_NONE:
-		return 0;
-	case TAKE_ERROR:
-		tlsod_worker_free(w);
-		*wp = NULL;
-		return 1;
-	case TAKE_BAD:
-		fail(&out, EINVAL, "malformed ACCEPT reply");
-		break;
-	case TAKE_OK:
-		tlsod_handshake(cfg, &req, &out);
-		break;
-	}
-	alarm(TLSOD_NL_ALARM_S);
-	res = (struct tlsod_result){
-		.status = out.status,
-		.peer_identity = out.peer_identity,
-		.rx_data = out.rx,
-		.rx_len = out.rx_len,
-	};
-	ret = tlsod_done(w, &req, &res);
-	log_outcome(&req, &out);
-	if (ret == -ENOENT)
-		log_warn("DONE for fd %d: the request had already ended (timed out or cancelled)",
-			 req.fd);
-	else if (ret)
-		log_warn("DONE for fd %d: the kernel answered %s", req.fd,
-			 strerror(-ret));
-	tlsod_outcome_release(&out);
-	close(req.fd);
-	if (ret && ret != -ENOENT) {
-		/* the socket may be out of step: the next request gets a new one */
-		tlsod_worker_free(w);
-		*wp = NULL;
-		return 1;
-	}
-	return 0;
 }

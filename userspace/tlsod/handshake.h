@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One handshake, in a worker process of its own: ACCEPT, GnuTLS, key
- * install, DONE.
+ * One handshake, in a worker process (worker.h): GnuTLS, then the keys
+ * installed.
  */
 #ifndef TLSOD_HANDSHAKE_H
 #define TLSOD_HANDSHAKE_H
@@ -33,14 +33,7 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		     struct tlsod_outcome *out);
 void tlsod_outcome_release(struct tlsod_outcome *out);
 
-
-/*
- * Take one request, serve it, report it, over the worker's netlink socket
- * *wp (opened when NULL, kept for the next request, closed and NULL after
- * a failure).  Returns 0 when there was nothing left to take or the
- * kernel was told the outcome, 1 when it could not be.
- */
-int tlsod_serve_one(const struct tlsod_config *cfg,
-		    struct tlsod_worker_nl **wp);
+/* "client", "server" or "unknown", for the log. */
+const char *tlsod_role_name(uint32_t role);
 
 #endif /* TLSOD_HANDSHAKE_H */

@@ -4,58 +4,36 @@
  *
  * One single-threaded parent waits on the generic netlink socket that
  * hears READY from the tlso module, a signalfd, and a socket pair to
- * each worker.  Each READY goes to a worker process, which takes one
- * request and does its handshake, so that no slow peer holds up another;
- * each worker has its own timeout.  A worker keeps the configuration it
- * was forked with; a reload lets the old ones finish and go.
- *
- * A worker that has finished says so ('i') and waits a while for
- * another READY ('t' from the parent), so that a steady run of
- * handshakes does not pay for a fork each (14 ms apiece measured under
- * emulation, against 0.1 ms for a GnuTLS session).  When the wait is
- * over it asks to leave ('q'); the parent answers 'q', unless a 't' is
- * already on its way, which the worker then serves.
+ * each worker.  Each READY goes to a worker process (worker.h), an idle
+ * one or a new one.  A worker keeps the configuration it was forked
+ * with; a reload lets the old ones finish and go.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "handshake.h"
+#include "log.h"
 #include "netlink.h"
 #include "tlsod.h"
+#include "worker.h"
 
 /* Beyond this many handshakes at once, READYs wait for a free slot. */
 #define TLSOD_MAX_WORKERS	256
-#define TLSOD_WORKER_IDLE_MS	500
-
-struct tlsod_options tlsod_opts = {
-	.config = TLSOD_DEFAULT_CONFIG,
-	.worker_idle_ms = TLSOD_WORKER_IDLE_MS,
-};
-
-static const char *progname = "tlsod";
-
-/*
- * Until tlsod is up, whoever started it should see why it did not come
- * up: errors go to stderr too, not only to syslog.
- */
-static bool starting;
 
 struct daemon {
 	struct tlsod_config *cfg;
 	struct tlsod_listener *nl;
 	int sfd;
+	sigset_t sigs;		/* blocked, for sfd */
 	struct worker {
 		pid_t pid;	/* 0: a free slot */
 		int sock;	/* to the worker; -1 once it has hung up */
@@ -67,39 +45,6 @@ struct daemon {
 	unsigned int waiting;	/* READYs not yet given a worker */
 	bool stopping;
 };
-
-void tlsod_log(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (prio == LOG_DEBUG && !tlsod_opts.verbose)
-		return;
-	va_start(ap, fmt);
-	if (tlsod_opts.foreground || (starting && prio <= LOG_NOTICE)) {
-		char line[1024];
-		va_list aq;
-
-		va_copy(aq, ap);
-		vsnprintf(line, sizeof(line), fmt, aq);
-		va_end(aq);
-		fprintf(stderr, "%s[%d]: %s\n", progname, (int)getpid(), line);
-	}
-	if (!tlsod_opts.foreground)
-		vsyslog(prio, fmt, ap);
-	va_end(ap);
-}
-
-/* systemd's journal has the syslog lines already; once is enough. */
-static bool stderr_is_journal(void)
-{
-	const char *js = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-
-	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
-	       fstat(STDERR_FILENO, &st) == 0 &&
-	       st.st_dev == dev && st.st_ino == ino;
-}
 
 static void usage(FILE *f)
 {
@@ -128,7 +73,7 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 after SIGTERM/SIGINT, 1 on errors (bad configuration,\n"
 		"tlso module not loaded), 2 on bad usage.  See tlsod(8).\n",
-		progname, TLSOD_DEFAULT_CONFIG, TLSOD_WORKER_IDLE_MS);
+		TLSOD_PROGNAME, TLSOD_DEFAULT_CONFIG, TLSOD_WORKER_IDLE_MS);
 }
 
 static int parse_args(int argc, char **argv)
@@ -176,21 +121,21 @@ static int parse_args(int argc, char **argv)
 			    ms > 3600000) {
 				fprintf(stderr,
 					"%s: --worker-idle: '%s' is not a number of milliseconds (0..3600000)\nTry '%s --help'.\n",
-					progname, optarg, progname);
+					TLSOD_PROGNAME, optarg, TLSOD_PROGNAME);
 				return -1;
 			}
 			tlsod_opts.worker_idle_ms = ms;
 			break;
 		default:
 			/* getopt has said what was wrong */
-			fprintf(stderr, "Try '%s --help'.\n", progname);
+			fprintf(stderr, "Try '%s --help'.\n", TLSOD_PROGNAME);
 			return -1;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr,
 			"%s: unexpected argument '%s'\nTry '%s --help'.\n",
-			progname, argv[optind], progname);
+			TLSOD_PROGNAME, argv[optind], TLSOD_PROGNAME);
 		return -1;
 	}
 	return 0;
@@ -273,59 +218,16 @@ static int block_signals(sigset_t *set)
 	return sigprocmask(SIG_BLOCK, set, NULL);
 }
 
-/* The parent's next word, within ms (-1: no limit); 0 when none came. */
-static char hear(int sock, int ms)
+/* A worker keeps nothing of the parent's but the configuration. */
+static void leave_parent(struct daemon *d)
 {
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	char c;
-	int n;
-
-	do {
-		n = poll(&pfd, 1, ms);
-	} while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return 0;
-	if (recv(sock, &c, 1, 0) != 1)
-		return 'q';	/* the parent is gone */
-	return c;
-}
-
-/*
- * A worker ends on SIGTERM (the parent's second stop, systemd), but not
- * on the ^C or hangup that reaches a whole foreground process group: the
- * parent decides whether running handshakes finish.
- */
-static void run_worker(struct daemon *d, int sock)
-{
-	struct tlsod_worker_nl *nl = NULL;
 	unsigned int i;
-	sigset_t set;
-	int status = 0;
-	char c;
 
 	close(d->sfd);
 	tlsod_listener_free(d->nl);
 	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
 		if (d->w[i].pid && d->w[i].sock >= 0)
 			close(d->w[i].sock);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	block_signals(&set);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	for (;;) {
-		status |= tlsod_serve_one(d->cfg, &nl);
-		alarm(0);
-		if (!tlsod_opts.worker_idle_ms || send(sock, "i", 1, 0) != 1)
-			break;
-		c = hear(sock, tlsod_opts.worker_idle_ms);
-		if (!c && send(sock, "q", 1, 0) == 1)
-			c = hear(sock, -1);
-		if (c != 't')
-			break;
-		log_debug("worker %d takes another request", (int)getpid());
-	}
-	tlsod_worker_free(nl);
-	exit(status);
 }
 
 static struct worker *worker_of(struct daemon *d, pid_t pid)
@@ -360,7 +262,8 @@ static void fork_worker(struct daemon *d)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		run_worker(d, sv[1]);
+		leave_parent(d);
+		tlsod_worker_run(d->cfg, sv[1], &d->sigs);
 	}
 	close(sv[1]);
 	*w = (struct worker){ .pid = pid, .sock = sv[0], .gen = d->gen };
@@ -540,14 +443,13 @@ static int loop(struct daemon *d)
 
 static int setup(struct daemon *d)
 {
-	sigset_t set;
 	int ret;
 
-	if (block_signals(&set) < 0) {
+	if (block_signals(&d->sigs) < 0) {
 		log_err("sigprocmask: %s", strerror(errno));
 		return -1;
 	}
-	d->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->sfd = signalfd(-1, &d->sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->sfd < 0) {
 		log_err("signalfd: %s", strerror(errno));
 		return -1;
@@ -576,10 +478,7 @@ int main(int argc, char **argv)
 		d.w[i].sock = -1;
 	if (parse_args(argc, argv))
 		return 2;
-	if (!tlsod_opts.foreground) {
-		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-		starting = !stderr_is_journal();
-	}
+	tlsod_log_open();
 	d.cfg = read_config();
 	if (!d.cfg)
 		return 1;
@@ -588,7 +487,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_profiles(d.cfg, "tlsod " TLSOD_VERSION " listening; using");
-	starting = false;
+	tlsod_log_started();
 	ret = loop(&d);
 	log_info("exiting");
 	tlsod_listener_free(d.nl);

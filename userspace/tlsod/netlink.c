@@ -4,6 +4,7 @@
  * each worker's ACCEPT and DONE.  libnl does the encoding and parsing.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,8 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 
+#include "log.h"
 #include "netlink.h"
-#include "tlsod.h"
 
 /* Workers to start when the socket overran and READYs were lost. */
 #define TLSOD_OVERRUN_WORKERS	8

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tlsod: what every part of the daemon shares, the log and the options.
+ * tlsod: its name and the options, which main.c sets from the command
+ * line and every part of the daemon reads.  They live in log.c, with the
+ * log that reads them first, so that any file links without main.c.
  */
 #ifndef TLSOD_H
 #define TLSOD_H
 
 #include <stdbool.h>
-#include <syslog.h>
 
+#define TLSOD_PROGNAME		"tlsod"
 #define TLSOD_VERSION		"0.1"
 #define TLSOD_DEFAULT_CONFIG	"/etc/tlso/tlsod.conf"
+#define TLSOD_WORKER_IDLE_MS	500
 
 struct tlsod_options {
 	const char *config;	/* the file given with -c, or the default */
@@ -22,15 +25,5 @@ struct tlsod_options {
 };
 
 extern struct tlsod_options tlsod_opts;
-
-/* syslog priorities; LOG_DEBUG only with --verbose. */
-void tlsod_log(int prio, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-#define log_err(...)	tlsod_log(LOG_ERR, __VA_ARGS__)
-#define log_warn(...)	tlsod_log(LOG_WARNING, __VA_ARGS__)
-#define log_notice(...)	tlsod_log(LOG_NOTICE, __VA_ARGS__)
-#define log_info(...)	tlsod_log(LOG_INFO, __VA_ARGS__)
-#define log_debug(...)	tlsod_log(LOG_DEBUG, __VA_ARGS__)
 
 #endif /* TLSOD_H */

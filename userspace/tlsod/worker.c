@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A worker: ACCEPT, the handshake, DONE, and the worker's side of the
+ * words it exchanges with the parent (worker.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "handshake.h"
+#include "log.h"
+#include "tlsod.h"
+#include "worker.h"
+
+/* For the netlink exchanges before and after the handshake. */
+#define TLSOD_NL_ALARM_S	30
+
+static void log_outcome(const struct tlsod_request *req,
+			const struct tlsod_outcome *out)
+{
+	const char *profile = out->profile ? out->profile :
+			      req->profile[0] ? req->profile :
+			      TLSOD_PROFILE_DEFAULT;
+
+	if (out->status == 0) {
+		log_info("handshake fd %d role %s peer '%s' profile '%s': ok, %s %s, peer '%s'%s",
+			 req->fd, tlsod_role_name(req->role), req->peer_name,
+			 profile, out->version, out->cipher,
+			 out->peer_identity,
+			 out->rx_len ? ", data read ahead" : "");
+		return;
+	}
+	log_notice("handshake fd %d role %s peer '%s' profile '%s': failed: %s (%s)",
+		   req->fd, tlsod_role_name(req->role), req->peer_name,
+		   profile, out->reason, strerrorname_np(out->status) ?: "?");
+}
+
+enum take { TAKE_OK, TAKE_BAD, TAKE_NONE, TAKE_ERROR };
+
+/*
+ * TAKE_BAD: the reply did not parse, but it did hand us a descriptor, so
+ * the kernel must still hear about it.
+ */
+static enum take take_request(struct tlsod_worker_nl *w,
+			      struct tlsod_request *req)
+{
+	int ret = tlsod_accept(w, req);
+
+	if (ret == 0)
+		return TAKE_OK;
+	if (ret == -EAGAIN) {
+		log_debug("nothing to accept: another worker took it");
+		return TAKE_NONE;
+	}
+	if (req->fd >= 0) {
+		log_err("ACCEPT: malformed reply for fd %d", req->fd);
+		return TAKE_BAD;
+	}
+	log_err("ACCEPT: %s%s", strerror(-ret),
+		ret == -EPERM ? " (tlsod needs CAP_NET_ADMIN)" : "");
+	return TAKE_ERROR;
+}
+
+int tlsod_serve_one(const struct tlsod_config *cfg,
+		    struct tlsod_worker_nl **wp)
+{
+	struct tlsod_outcome out = { 0 };
+	struct tlsod_worker_nl *w = *wp;
+	struct tlsod_request req;
+	struct tlsod_result res;
+	int ret;
+
+	/* A peer that resets must not kill us before DONE. */
+	signal(SIGPIPE, SIG_IGN);
+	alarm(TLSOD_NL_ALARM_S);
+	if (!w) {
+		ret = tlsod_worker_connect(&w);
+		if (ret) {
+			log_err("worker: generic netlink: %s", strerror(-ret));
+			return 1;
+		}
+		*wp = w;
+	}
+	switch (take_request(w, &req)) {
+	case TAKE_NONE:
+		return 0;
+	case TAKE_ERROR:
+		tlsod_worker_free(w);
+		*wp = NULL;
+		return 1;
+	case TAKE_BAD:
+		out = (struct tlsod_outcome){
+			.status = EINVAL,
+			.reason = "malformed ACCEPT reply",
+		};
+		break;
+	case TAKE_OK:
+		tlsod_handshake(cfg, &req, &out);
+		break;
+	}
+	alarm(TLSOD_NL_ALARM_S);
+	res = (struct tlsod_result){
+		.status = out.status,
+		.peer_identity = out.peer_identity,
+		.rx_data = out.rx,
+		.rx_len = out.rx_len,
+	};
+	ret = tlsod_done(w, &req, &res);
+	log_outcome(&req, &out);
+	if (ret == -ENOENT)
+		log_warn("DONE for fd %d: the request had already ended (timed out or cancelled)",
+			 req.fd);
+	else if (ret)
+		log_warn("DONE for fd %d: the kernel answered %s", req.fd,
+			 strerror(-ret));
+	tlsod_outcome_release(&out);
+	close(req.fd);
+	if (ret && ret != -ENOENT) {
+		/*
+		 * the socket may be out of step: the next request gets a new
+		 * one
+		 */
+		tlsod_worker_free(w);
+		*wp = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+/* The parent's next word, within ms (-1: no limit); 0 when none came. */
+static char hear(int sock, int ms)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	char c;
+	int n;
+
+	do {
+		n = poll(&pfd, 1, ms);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	if (recv(sock, &c, 1, 0) != 1)
+		return 'q';	/* the parent is gone */
+	return c;
+}
+
+/*
+ * A worker ends on SIGTERM (the parent's second stop, systemd), but not
+ * on the ^C or hangup that reaches a whole foreground process group: the
+ * parent decides whether running handshakes finish.
+ */
+void tlsod_worker_run(const struct tlsod_config *cfg, int sock,
+		      const sigset_t *sigs)
+{
+	struct tlsod_worker_nl *nl = NULL;
+	int status = 0;
+	char c;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	sigprocmask(SIG_UNBLOCK, sigs, NULL);
+	for (;;) {
+		status |= tlsod_serve_one(cfg, &nl);
+		alarm(0);
+		if (!tlsod_opts.worker_idle_ms || send(sock, "i", 1, 0) != 1)
+			break;
+		c = hear(sock, tlsod_opts.worker_idle_ms);
+		if (!c && send(sock, "q", 1, 0) == 1)
+			c = hear(sock, -1);
+		if (c != 't')
+			break;
+		log_debug("worker %d takes another request", (int)getpid());
+	}
+	tlsod_worker_free(nl);
+	exit(status);
+}
