@@ -167,6 +167,7 @@ UT_LIBS_config_test := $(GNUTLS_LIBS) $(INIH_LIBS)
 UT_tlsod_errors_test := userspace/tlsod/errors.c
 UT_LIBS_tlsod_errors_test := $(GNUTLS_LIBS)
 UT_libtlso_test := $(LIBTLSO_SRCS)
+UT_tlso_cat_test := $(filter-out %/main.c,$(CAT_SRCS)) userspace/lib/net.c userspace/lib/names.c
 UT_RUN_libtlso_test := $(BIN)/tlso-cat
 # tlso-perf as built, with the test library's processes, ports and PKI.
 UT_tlso_perf_test := $(TESTLIB_SRCS)

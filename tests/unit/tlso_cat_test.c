@@ -2,13 +2,14 @@
 /*
  * Host unit tests of tlso-cat's session: copying both ways at once, the
  * end of input (shutdown), the peer's end, resets, a standard output that
- * goes away, and what reaches the handshake request.
+ * goes away, what reaches the handshake request, and what -v tells.
  *
- * tlso-cat.c is compiled in here with libtlso's four functions replaced
- * by stand-ins that record what they were asked and make the handshake
- * succeed at once, so that the program runs over plain TCP: the host has
- * no tlso, and the copying does not care what carries the bytes.  What
- * libtlso itself does is libtlso_test's business; the real thing, with
+ * The session (userspace/tlso-cat, all of it but main.c) is linked in
+ * here with libtlso's four functions replaced by stand-ins that record
+ * what they were asked and make the handshake succeed at once, so that it
+ * runs over plain TCP: the host has no tlso, and the copying does not
+ * care what carries the bytes.  The command line, run as built, and what
+ * libtlso itself does are libtlso_test's business; the real thing, with
  * tlsod, is the in-VM suite's.
  */
 #include <fcntl.h>
@@ -16,11 +17,10 @@
 #include <sys/prctl.h>
 
 #include "harness.h"
+#include "child.h"
 #include "sock.h"
-
-#define main tlso_cat_main
-#include "tlso-cat.c"
-#undef main
+#include "libtlso.h"
+#include "tlso-cat.h"
 
 /* What the stand-ins were asked: shared, as tlso-cat runs in a child. */
 struct stub {
@@ -35,9 +35,11 @@ static struct stub *stub;
 /*
  * How they answer: set before cat_start(), inherited by the child.  After
  * a handshake that says EINTR, the status is PENDING hs_pending times,
- * then DONE, or FAILED with hs_final when that is set.
+ * then DONE, or FAILED with hs_final when that is set.  DONE says TLS 1.3
+ * and AES-GCM-256 unless hs_version and hs_cipher say otherwise.
  */
 static int attach_errno, hs_errno, hs_pending, hs_final;
+static unsigned int hs_version, hs_cipher;
 
 static void __attribute__((constructor)) stub_init(void)
 {
@@ -90,8 +92,8 @@ int tlso_handshake_status(int fd, struct tlso_handshake_status *st)
 		return 0;
 	}
 	st->state = TLSO_HS_DONE;
-	st->version = TLS_1_3_VERSION;
-	st->cipher = TLS_CIPHER_AES_GCM_256;
+	st->version = hs_version ? hs_version : TLS_1_3_VERSION;
+	st->cipher = hs_cipher ? hs_cipher : TLS_CIPHER_AES_GCM_256;
 	strcpy(st->peer_identity, "CN=stub.example");
 	return 0;
 }
@@ -108,22 +110,24 @@ struct cat {
 	int in;		/* its standard input, to write; -1 once closed */
 	int out;	/* its standard output, to read */
 	int err;	/* its standard error, to read */
+	char port[8];	/* where it connects to or listens */
+	char said[4096];	/* its standard error, once it has ended */
 };
+
+/* No options: a client, with the host as the name and the defaults. */
+static const struct cat_opts client;
 
 /*
  * No exec here, so O_CLOEXEC does nothing: every end of the pipes but the
  * three it uses is closed by hand, or its own copy of the write end of
  * its input would keep that input from ever ending.
  */
-static void __attribute__((noreturn)) cat_child(const char *const args[],
-						int in[2], int out[2],
-						int err[2])
+static void __attribute__((noreturn)) cat_child(const struct cat_opts *o,
+						int level, int in[2],
+						int out[2], int err[2])
 {
-	char *argv[32] = { "tlso-cat" };
-	int i;
+	int ret;
 
-	for (i = 0; args[i] && i < 30; i++)
-		argv[i + 1] = (char *)args[i];
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
 		_exit(127);
@@ -133,12 +137,14 @@ static void __attribute__((noreturn)) cat_child(const char *const args[],
 	close(out[1]);
 	close(err[0]);
 	close(err[1]);
-	i = tlso_cat_main(i + 1, argv);
+	verbosity = level;
+	ret = cat_run(o);
 	fflush(NULL);
-	_exit(i);
+	_exit(ret);
 }
 
-static void cat_start(struct cat *c, const char *const args[])
+/* tlso-cat's session with the options o, at the verbosity level. */
+static void cat_start(struct cat *c, const struct cat_opts *o, int level)
 {
 	int in[2], out[2], err[2];
 
@@ -150,7 +156,7 @@ static void cat_start(struct cat *c, const char *const args[])
 	c->pid = fork();
 	ASSERT_GE(c->pid, 0);
 	if (c->pid == 0)
-		cat_child(args, in, out, err);
+		cat_child(o, level, in, out, err);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -165,62 +171,32 @@ static void close_input(struct cat *c)
 	c->in = -1;
 }
 
-/* Everything left on fd, up to size - 1 bytes, as a string. */
-static void slurp(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t n;
-
-	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = 0;
-}
-
 /*
  * Wait for it to end by itself (its input stays as the test left it);
- * its exit status (128 + signal when killed), its stderr into err.
+ * its exit status (128 + signal when killed), its stderr into c->said.
  */
-static int cat_end(struct cat *c, char *err, size_t size)
+static int cat_end(struct cat *c)
 {
-	int st;
+	int status = child_status(c->pid);
 
-	while (waitpid(c->pid, &st, 0) < 0)
-		ASSERT_EQ(errno, EINTR);
-	slurp(c->err, err, size);
+	child_slurp(c->err, c->said, sizeof(c->said));
 	close(c->err);
 	close(c->out);
 	if (c->in >= 0)
 		close_input(c);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return status;
 }
 
-static int listener(char *port, size_t size)
+/* tlso-cat as the client of a listener of ours on 127.0.0.1: our end. */
+static int cat_client(struct cat *c, const struct cat_opts *opts, int level)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd;
+	struct cat_opts o = *opts;
+	int lfd, fd;
 
-	fd = sock_listen(AF_INET, &ss, &len);
-	ASSERT_GE(fd, 0);
-	snprintf(port, size, "%u",
-		 ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	return fd;
-}
-
-/* tlso-cat ARGS... 127.0.0.1 PORT against our listener: our end. */
-static int cat_client(struct cat *c, const char *const opts[], char *port,
-		      size_t size)
-{
-	const char *args[24];
-	int lfd, fd, i;
-
-	lfd = listener(port, size);
-	for (i = 0; opts[i]; i++)
-		args[i] = opts[i];
-	args[i++] = "127.0.0.1";
-	args[i++] = port;
-	args[i] = NULL;
-	cat_start(c, args);
+	lfd = child_listener(c->port, sizeof(c->port));
+	o.host = "127.0.0.1";
+	o.port = c->port;
+	cat_start(c, &o, level);
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	ASSERT_GE(fd, 0);
 	close(lfd);
@@ -257,11 +233,20 @@ static void expect_eof(int fd)
 	EXPECT_EQ(read(fd, &c, 1), 0);
 }
 
-#define CONTAINS(hay, needle) do {					\
-	if (!strstr(hay, needle))					\
-		TH_LOG("'%s' is not in:\n%s", needle, hay);		\
-	EXPECT_TRUE(strstr(hay, needle) != NULL);			\
-} while (0)
+/*
+ * It said one line: "tlso-cat: WHAT: strerror(err) (ENAME)", where WHAT
+ * is what with the address it was given, 127.0.0.1:PORT, for its %s.
+ */
+static void expect_said(const struct cat *c, const char *what, int err)
+{
+	char who[32], line[256], want[512];
+
+	snprintf(who, sizeof(who), "127.0.0.1:%s", c->port);
+	snprintf(line, sizeof(line), what, who);
+	snprintf(want, sizeof(want), "tlso-cat: %s: %s (%s)\n", line,
+		 strerror(err), strerrorname_np(err));
+	EXPECT_STREQ(c->said, want);
+}
 
 /* ---- the session ---- */
 
@@ -271,12 +256,10 @@ static void expect_eof(int fd)
  */
 TEST(session_both_ways_then_both_ends)
 {
-	static const char *const none[] = { NULL };
-	char port[8], err[4096];
 	struct cat c;
 	int fd;
 
-	fd = cat_client(&c, none, port, sizeof(port));
+	fd = cat_client(&c, &client, NORMAL);
 	write_str(c.in, "ping\n");
 	read_str(fd, "ping\n");
 	write_str(fd, "pong\n");
@@ -287,8 +270,8 @@ TEST(session_both_ways_then_both_ends)
 	read_str(c.out, "after your end\n");
 	close(fd);
 	expect_eof(c.out);
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 0);
-	EXPECT_STREQ(err, "");
+	EXPECT_EQ(cat_end(&c), 0);
+	EXPECT_STREQ(c.said, "");
 	EXPECT_EQ(stub->attached, 1);
 	EXPECT_EQ(stub->handshakes, 1);
 }
@@ -296,19 +279,17 @@ TEST(session_both_ways_then_both_ends)
 /* The peer's end ends the session even while standard input is open. */
 TEST(session_ends_with_the_peer)
 {
-	static const char *const none[] = { NULL };
-	char port[8], err[4096];
 	struct cat c;
 	int fd;
 
-	fd = cat_client(&c, none, port, sizeof(port));
+	fd = cat_client(&c, &client, NORMAL);
 	write_str(fd, "last words\n");
 	close(fd);
 	read_str(c.out, "last words\n");
 	expect_eof(c.out);
 	/* c.in is still open, and cat_end() leaves it so while it waits. */
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 0);
-	EXPECT_STREQ(err, "");
+	EXPECT_EQ(cat_end(&c), 0);
+	EXPECT_STREQ(c.said, "");
 }
 
 /* Writer of size bytes of the pattern to fd, in a child; its pid. */
@@ -352,14 +333,6 @@ static void pattern_read(int fd, size_t size, unsigned int seed)
 	EXPECT_EQ(bad, 0);
 }
 
-static int child_status(pid_t pid)
-{
-	int st;
-
-	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /*
  * Much more each way than the socket buffers hold, and the peer reads
  * nothing until it has written everything: a tlso-cat that blocked on
@@ -367,14 +340,12 @@ static int child_status(pid_t pid)
  */
 TEST_TIMEOUT(session_copies_both_ways_at_once, 60)
 {
-	static const char *const none[] = { NULL };
 	const size_t size = 32 << 20;
-	char port[8], err[4096];
 	pid_t in_writer, peer_writer;
 	struct cat c;
 	int fd;
 
-	fd = cat_client(&c, none, port, sizeof(port));
+	fd = cat_client(&c, &client, NORMAL);
 	in_writer = pattern_writer(c.in, size, 1);
 	close_input(&c);
 	peer_writer = pattern_writer(fd, size, 2);
@@ -385,151 +356,138 @@ TEST_TIMEOUT(session_copies_both_ways_at_once, 60)
 	EXPECT_EQ(child_status(in_writer), 0);
 	close(fd);
 	expect_eof(c.out);
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 0);
-	EXPECT_STREQ(err, "");
+	EXPECT_EQ(cat_end(&c), 0);
+	EXPECT_STREQ(c.said, "");
 }
 
 TEST(session_reset_by_the_peer_is_an_error)
 {
-	static const char *const none[] = { NULL };
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-	char port[8], err[4096], want[160];
 	struct cat c;
 	int fd;
 
-	fd = cat_client(&c, none, port, sizeof(port));
+	fd = cat_client(&c, &client, NORMAL);
 	write_str(c.in, "hello\n");
 	read_str(fd, "hello\n");
 	ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
 	close(fd);
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 1);
-	snprintf(want, sizeof(want),
-		 "tlso-cat: receive from 127.0.0.1:%s failed: %s (ECONNRESET)\n",
-		 port, strerror(ECONNRESET));
-	EXPECT_STREQ(err, want);
+	EXPECT_EQ(cat_end(&c), 1);
+	expect_said(&c, "receive from %s failed", ECONNRESET);
 }
 
 /* SIGPIPE is ignored: the error is told, not a death by signal. */
 TEST(session_standard_output_gone_is_an_error)
 {
-	static const char *const none[] = { NULL };
-	char port[8], err[4096];
 	struct cat c;
 	int fd;
 
-	fd = cat_client(&c, none, port, sizeof(port));
+	fd = cat_client(&c, &client, NORMAL);
 	close(c.out);
 	c.out = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	write_str(fd, "nobody reads this\n");
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 1);
-	EXPECT_STREQ(err, "tlso-cat: write to standard output failed: Broken pipe (EPIPE)\n");
+	EXPECT_EQ(cat_end(&c), 1);
+	expect_said(&c, "write to standard output failed", EPIPE);
 	close(fd);
 }
 
-/* Nothing is sent after a failed handshake, and the connection closes. */
-TEST(session_handshake_failure)
+/*
+ * A session that the stand-ins make fail before any data: nothing is
+ * sent, the connection closes, and it says so as expect_said() wants, or
+ * (what NULL) says nothing.
+ */
+static void expect_refused(int level, const char *what, int err)
 {
-	static const char *const none[] = { NULL };
-	char port[8], err[4096], want[160];
 	struct cat c;
 	int fd;
 
-	hs_errno = EACCES;
-	fd = cat_client(&c, none, port, sizeof(port));
+	fd = cat_client(&c, &client, level);
 	/* It may have gone already: EPIPE then, and no signal for us. */
 	signal(SIGPIPE, SIG_IGN);
 	if (write(c.in, "secret\n", 7) < 0)
 		EXPECT_EQ(errno, EPIPE);
 	expect_eof(fd);
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 1);
-	snprintf(want, sizeof(want),
-		 "tlso-cat: handshake with 127.0.0.1:%s failed: %s (EACCES)\n",
-		 port, strerror(EACCES));
-	EXPECT_STREQ(err, want);
+	EXPECT_EQ(cat_end(&c), 1);
+	if (what)
+		expect_said(&c, what, err);
+	else
+		EXPECT_STREQ(c.said, "");
 	close(fd);
+}
+
+TEST(session_handshake_failure)
+{
+	hs_errno = EACCES;
+	expect_refused(NORMAL, "handshake with %s failed", EACCES);
 }
 
 /* A signal ends the kernel's wait, not the handshake: tlso-cat waits on. */
 TEST(session_handshake_interrupted_then_done)
 {
-	static const char *const none[] = { NULL };
-	char port[8], err[4096];
 	struct cat c;
 	int fd;
 
 	hs_errno = EINTR;
 	hs_pending = 2;
-	fd = cat_client(&c, none, port, sizeof(port));
+	fd = cat_client(&c, &client, NORMAL);
 	write_str(c.in, "ping\n");
 	read_str(fd, "ping\n");
 	close(fd);
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 0);
-	EXPECT_STREQ(err, "");
+	EXPECT_EQ(cat_end(&c), 0);
+	EXPECT_STREQ(c.said, "");
 	EXPECT_EQ(stub->statuses, 3);
 }
 
 TEST(session_handshake_interrupted_then_failed)
 {
-	static const char *const none[] = { NULL };
-	char port[8], err[4096], want[160];
-	struct cat c;
-	int fd;
-
 	hs_errno = EINTR;
 	hs_final = EPROTO;
-	fd = cat_client(&c, none, port, sizeof(port));
-	expect_eof(fd);
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 1);
-	snprintf(want, sizeof(want),
-		 "tlso-cat: handshake with 127.0.0.1:%s failed: %s (EPROTO)\n",
-		 port, strerror(EPROTO));
-	EXPECT_STREQ(err, want);
-	close(fd);
+	expect_refused(NORMAL, "handshake with %s failed", EPROTO);
 }
 
 TEST(session_attach_failure)
 {
-	static const char *const none[] = { NULL };
-	char port[8], err[4096], want[160];
-	struct cat c;
-	int fd;
-
 	attach_errno = ENOENT;
-	fd = cat_client(&c, none, port, sizeof(port));
-	expect_eof(fd);
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 1);
-	snprintf(want, sizeof(want),
-		 "tlso-cat: cannot attach tlso to the connection with 127.0.0.1:%s: %s (ENOENT)\n",
-		 port, strerror(ENOENT));
-	EXPECT_STREQ(err, want);
+	expect_refused(NORMAL, "cannot attach tlso to the connection with %s",
+		       ENOENT);
 	EXPECT_EQ(stub->handshakes, 0);
-	close(fd);
 }
 
 TEST(session_quiet_says_nothing)
 {
-	static const char *const quiet[] = { "-q", NULL };
-	char port[8], err[4096];
-	struct cat c;
-	int fd;
-
 	hs_errno = ETIMEDOUT;
-	fd = cat_client(&c, quiet, port, sizeof(port));
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 1);
-	EXPECT_STREQ(err, "");
-	close(fd);
+	expect_refused(QUIET, NULL, 0);
 }
 
-/* ---- what reaches the request ---- */
+/* ---- the connection ---- */
+
+/* With -v, each address that refused is told before the verdict. */
+TEST(connect_refused_tells_each_address)
+{
+	struct cat_opts o = { .host = "127.0.0.1" };
+	char want[512];
+	struct cat c;
+
+	close(child_listener(c.port, sizeof(c.port)));
+	o.port = c.port;
+	cat_start(&c, &o, VERBOSE);
+	EXPECT_EQ(cat_end(&c), 1);
+	snprintf(want, sizeof(want),
+		 "tlso-cat: connect to 127.0.0.1:%s: %s\n"
+		 "tlso-cat: connect to 127.0.0.1:%s failed: %s (ECONNREFUSED)\n",
+		 c.port, strerror(ECONNREFUSED), c.port,
+		 strerror(ECONNREFUSED));
+	EXPECT_STREQ(c.said, want);
+	EXPECT_EQ(stub->attached, 0);
+}
+
+/* ---- what reaches the request, and what -v tells of it ---- */
 
 TEST(request_defaults_to_the_host_as_name)
 {
-	static const char *const none[] = { NULL };
-	char port[8], err[4096];
 	struct cat c;
 
-	close(cat_client(&c, none, port, sizeof(port)));
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 0);
+	close(cat_client(&c, &client, NORMAL));
+	EXPECT_EQ(cat_end(&c), 0);
 	EXPECT_EQ(stub->role, TLSO_ROLE_CLIENT);
 	EXPECT_FALSE(stub->name_null);
 	EXPECT_STREQ(stub->peer_name, "127.0.0.1");
@@ -539,72 +497,74 @@ TEST(request_defaults_to_the_host_as_name)
 
 TEST(request_carries_the_options)
 {
-	static const char *const opts[] = {
-		"--name", "www.example", "--profile", "inner",
-		"--timeout", "1500", "-v", NULL
+	static const struct cat_opts o = {
+		.name = "www.example",
+		.profile = "inner",
+		.timeout_ms = 1500,
 	};
-	char port[8], err[4096], want[160];
+	char want[160];
 	struct cat c;
 
-	close(cat_client(&c, opts, port, sizeof(port)));
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 0);
+	close(cat_client(&c, &o, VERBOSE));
+	EXPECT_EQ(cat_end(&c), 0);
 	EXPECT_EQ(stub->role, TLSO_ROLE_CLIENT);
 	EXPECT_STREQ(stub->peer_name, "www.example");
 	EXPECT_STREQ(stub->profile, "inner");
 	EXPECT_EQ(stub->timeout_ms, 1500);
-	CONTAINS(err, "verifying the server as 'www.example'");
+	snprintf(want, sizeof(want),
+		 "tlso-cat: connected to 127.0.0.1:%s (127.0.0.1:%s)\n",
+		 c.port, c.port);
+	CONTAINS(c.said, want);
+	CONTAINS(c.said, "verifying the server as 'www.example'");
 	snprintf(want, sizeof(want),
 		 "tlso-cat: handshake with 127.0.0.1:%s done: TLS 1.3, AES-GCM-256, peer CN=stub.example\n",
-		 port);
-	CONTAINS(err, want);
+		 c.port);
+	CONTAINS(c.said, want);
 }
 
 TEST(request_with_an_empty_name_checks_the_chain_only)
 {
-	static const char *const opts[] = { "--name", "", "-v", NULL };
-	char port[8], err[4096];
+	static const struct cat_opts o = { .name = "" };
 	struct cat c;
 
-	close(cat_client(&c, opts, port, sizeof(port)));
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 0);
+	close(cat_client(&c, &o, VERBOSE));
+	EXPECT_EQ(cat_end(&c), 0);
 	EXPECT_FALSE(stub->name_null);
 	EXPECT_STREQ(stub->peer_name, "");
-	CONTAINS(err, "checking the certificate chain only");
+	CONTAINS(c.said, "checking the certificate chain only");
 }
 
-/* A line of what tlso-cat prints on fd, with its '\n'. */
-static void read_line(int fd, char *buf, size_t size)
+/* What libtlso has no name for is told by its number. */
+TEST(outcome_unknown_to_libtlso_is_told_by_number)
 {
-	size_t len = 0;
+	struct cat c;
 
-	while (len < size - 1) {
-		ASSERT_EQ(read(fd, buf + len, 1), 1);
-		if (buf[len++] == '\n')
-			break;
-	}
-	buf[len] = 0;
+	hs_version = 0x0305;
+	hs_cipher = 99;
+	close(cat_client(&c, &client, VERBOSE));
+	EXPECT_EQ(cat_end(&c), 0);
+	CONTAINS(c.said,
+		 " done: version 0x0305, cipher 99, peer CN=stub.example\n");
 }
 
 /* The server: one connection, served both ways, as the TLS server. */
 TEST(server_serves_one_connection)
 {
-	static const char *const args[] = {
-		"-l", "-v", "--listen-addr", "127.0.0.1", "--profile", "srv",
-		"0", NULL
+	static const struct cat_opts o = {
+		.listen = true,
+		.listen_addr = "127.0.0.1",
+		.profile = "srv",
+		.port = "0",
 	};
 	struct sockaddr_in a = { .sin_family = AF_INET };
-	char line[256], err[4096], *colon;
 	struct cat c;
 	int fd;
 
-	cat_start(&c, args);
-	read_line(c.err, line, sizeof(line));
-	if (strncmp(line, "tlso-cat: listening on 127.0.0.1:", 33))
-		TH_LOG("tlso-cat said: %s", line);
-	ASSERT_TRUE(strncmp(line, "tlso-cat: listening on 127.0.0.1:", 33) == 0);
-	colon = strrchr(line, ':');
+	cat_start(&c, &o, VERBOSE);
+	child_listening_port(c.err, "tlso-cat: listening on 127.0.0.1:",
+			     c.port, sizeof(c.port));
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons(atoi(colon + 1));
+	a.sin_port = htons(atoi(c.port));
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_OK(connect(fd, (struct sockaddr *)&a, sizeof(a)));
 	write_str(fd, "GET\n");
@@ -613,12 +573,12 @@ TEST(server_serves_one_connection)
 	read_str(fd, "200\n");
 	close(fd);
 	expect_eof(c.out);
-	EXPECT_EQ(cat_end(&c, err, sizeof(err)), 0);
+	EXPECT_EQ(cat_end(&c), 0);
 	EXPECT_EQ(stub->role, TLSO_ROLE_SERVER);
 	EXPECT_TRUE(stub->name_null);
 	EXPECT_STREQ(stub->profile, "srv");
-	CONTAINS(err, "tlso-cat: connection from 127.0.0.1:");
-	CONTAINS(err, "peer CN=stub.example");
+	CONTAINS(c.said, "tlso-cat: connection from 127.0.0.1:");
+	CONTAINS(c.said, "peer CN=stub.example");
 	/* One connection only: the listener is gone. */
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	EXPECT_ERRNO(connect(fd, (struct sockaddr *)&a, sizeof(a)),

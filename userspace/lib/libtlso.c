@@ -17,14 +17,6 @@
 #include "libtlso.h"
 #include "net.h"
 
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
 #define TLSO_PARAM_ULP_NAME "/sys/module/tlso/parameters/ulp_name"
 
 int tlso_ulp_name(char *buf, size_t size)

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tlsoctl: what its subcommands share.  A subcommand is called with the
+ * arguments from its own name on, as main() is, and returns the exit
+ * status: 0, 1 when it failed, 2 on bad usage.
+ */
+#ifndef TLSOCTL_H
+#define TLSOCTL_H
+
+#include <stdio.h>
+
+extern const char progname[];
+
+/* The subcommands, a line each: on stdout for help, stderr for misuse. */
+void usage(FILE *f);
+
+int cmd_status(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+
+#endif /* TLSOCTL_H */
