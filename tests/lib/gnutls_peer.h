@@ -26,7 +26,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include "keys.h"
+#include "ktls_keys.h"
 #include "sock.h"
 
 /* The pre-shared key both ends use; any 32 bytes would do. */

@@ -9,20 +9,18 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/tlso.h>
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
+#include "net.h"
 
 /* A loopback address of the family and port 0, ready to bind. */
 static inline socklen_t sock_loopback(int family, struct sockaddr_storage *ss)
@@ -128,16 +126,42 @@ static inline int sock_tlso_info(int fd, struct tlso_info *info)
 	return 0;
 }
 
-/* Write all of buf, or fail. */
-static inline int sock_write_all(int fd, const void *buf, size_t len)
+/* Milliseconds on the monotonic clock, for deadlines. */
+static inline long long sock_ms(void)
 {
-	const char *p = buf;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Read exactly len bytes within ms milliseconds, or with ms < 0 as long
+ * as it takes (blocking reads, as the socket is set up): 0, or -1 with
+ * errno (0 at end of stream, ETIMEDOUT when the time is up).
+ */
+static inline int sock_read_exact(int fd, void *buf, size_t len, int ms)
+{
+	long long end = sock_ms() + ms;
+	bool timed = ms >= 0;
+	char *p = buf;
 
 	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		long long left = end - sock_ms();
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (timed && left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (timed && poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return -1;
+		n = recv(fd, p, len, timed ? MSG_DONTWAIT : 0);
+		if (n < 0 && (errno == EINTR || (timed && errno == EAGAIN)))
 			continue;
+		if (n == 0)
+			errno = 0;
 		if (n <= 0)
 			return -1;
 		p += n;
@@ -149,21 +173,7 @@ static inline int sock_write_all(int fd, const void *buf, size_t len)
 /* Read exactly len bytes, or fail (-1, errno 0 at end of stream). */
 static inline int sock_read_all(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0)
-			errno = 0;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
+	return sock_read_exact(fd, buf, len, -1);
 }
 
 /* The test pattern: byte i of a transfer tagged seed. */
@@ -200,7 +210,7 @@ static inline int sock_xfer(int wfd, int rfd, size_t size, size_t chunk,
 
 			for (i = 0; i < n; i++)
 				buf[i] = sock_pattern(done + i, seed);
-			if (sock_write_all(wfd, buf, n))
+			if (tlso_write_all(wfd, buf, n))
 				_exit(1);
 			done += n;
 		}

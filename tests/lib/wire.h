@@ -11,7 +11,7 @@
 #include <poll.h>
 #include <stdint.h>
 
-#include "keys.h"
+#include "ktls_keys.h"
 #include "sock.h"
 
 #ifndef TLS_SET_RECORD_TYPE

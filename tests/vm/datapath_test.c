@@ -12,8 +12,9 @@
 #include <linux/tls.h>
 
 #include "harness.h"
-#include "keys.h"
 #include "kmod.h"
+#include "ktls_keys.h"
+#include "net.h"
 #include "sock.h"
 #include "wire.h"
 
@@ -113,7 +114,7 @@ TEST_F(dp, large_write_is_cut_at_2_14)
 	int k;
 
 	ASSERT_TRUE(wire && data);
-	ASSERT_OK(sock_write_all(self->ra, data, total));
+	ASSERT_OK(tlso_write_all(self->ra, data, total));
 	n = wire_read_raw(self->rb, wire, 65536, 2000);
 	ASSERT_EQ(wire_count_records(wire, n), 3);
 	for (k = 0; k < 3; k++) {
@@ -213,7 +214,7 @@ TEST_F(dp, splice_out_of_the_socket)
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = sock_pattern(i, 10);
 	ASSERT_OK(pipe(p));
-	ASSERT_OK(sock_write_all(self->b, data, sizeof(data)));
+	ASSERT_OK(tlso_write_all(self->b, data, sizeof(data)));
 	while (done < sizeof(data)) {
 		ssize_t s = splice(self->a, NULL, p[1], NULL,
 				   sizeof(data) - done, 0);
@@ -289,7 +290,7 @@ static pid_t send_slowly(int fd, int n, size_t size)
 			for (i = 0; i < size; i++)
 				buf[i] = sock_pattern(k * size + i, 5);
 			usleep(100 * 1000);
-			if (sock_write_all(fd, buf, size))
+			if (tlso_write_all(fd, buf, size))
 				_exit(1);
 		}
 		_exit(0);
@@ -344,12 +345,12 @@ TEST_F(dp, poll_waits_for_a_whole_record)
 	total = wire_seal(&self->seal, data, sizeof(data), 23, wire,
 			  sizeof(wire));
 	ASSERT_EQ(total, (ssize_t)(5 + sizeof(data) + overhead(variant)));
-	ASSERT_OK(sock_write_all(self->rb, wire, 500));
+	ASSERT_OK(tlso_write_all(self->rb, wire, 500));
 	n = poll(&p, 1, 300);
 	if (n == 1 && !is_tlso(variant))
 		SKIP("this kernel's kTLS reports input for part of a record");
 	EXPECT_EQ(n, 0);
-	ASSERT_OK(sock_write_all(self->rb, wire + 500, total - 500));
+	ASSERT_OK(tlso_write_all(self->rb, wire + 500, total - 500));
 	EXPECT_EQ(poll(&p, 1, 5000), 1);
 	EXPECT_TRUE(p.revents & POLLIN);
 	ASSERT_EQ(recv(self->ra, got, sizeof(got), 0), (ssize_t)sizeof(got));
@@ -470,7 +471,7 @@ TEST_F(dp, nonblocking_send_keeps_order)
 
 		for (i = 0; i < extra; i++)
 			more[i] = sock_pattern(sent + i, 6);
-		ASSERT_OK(sock_write_all(self->a, more, extra));
+		ASSERT_OK(tlso_write_all(self->a, more, extra));
 		free(more);
 	}
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -499,7 +500,7 @@ TEST_F(dp, close_sends_what_was_sent)
 	ASSERT_TRUE(buf != NULL);
 	for (i = 0; i < size; i++)
 		buf[i] = sock_pattern(i, 11);
-	ASSERT_OK(sock_write_all(self->a, buf, size));
+	ASSERT_OK(tlso_write_all(self->a, buf, size));
 	close(self->a);
 	self->a = -1;
 	memset(buf, 0, size);
@@ -580,7 +581,7 @@ TEST_F(dp, poll_after_a_read_sees_the_next_record)
 	m = wire_seal(&self->seal, "second", 6, 23, wire + n,
 		      sizeof(wire) - n);
 	ASSERT_GT(m, 0);
-	ASSERT_OK(sock_write_all(self->rb, wire, n + m));
+	ASSERT_OK(tlso_write_all(self->rb, wire, n + m));
 	ASSERT_EQ(poll(&p, 1, 5000), 1);
 	ASSERT_EQ(recv(self->ra, got, 5, 0), 5);
 	EXPECT_MEMEQ(got, "first", 5);

@@ -9,8 +9,9 @@
 #include <linux/tls.h>
 
 #include "harness.h"
-#include "keys.h"
 #include "kmod.h"
+#include "ktls_keys.h"
+#include "net.h"
 #include "sock.h"
 #include "wire.h"
 
@@ -67,7 +68,7 @@ TEST_F(err, good_record_reads)
 {
 	char got[16];
 
-	ASSERT_OK(sock_write_all(self->rb, self->wire, self->n));
+	ASSERT_OK(tlso_write_all(self->rb, self->wire, self->n));
 	ASSERT_EQ(recv(self->ra, got, sizeof(got), 0), 10);
 	EXPECT_MEMEQ(got, "0123456789", 10);
 }
@@ -77,7 +78,7 @@ TEST_F(err, flipped_bit_is_ebadmsg_and_stays)
 	char got[16];
 
 	self->wire[self->n - 20] ^= 0x10;
-	ASSERT_OK(sock_write_all(self->rb, self->wire, self->n));
+	ASSERT_OK(tlso_write_all(self->rb, self->wire, self->n));
 	EXPECT_ERRNO(recv(self->ra, got, sizeof(got), 0), EBADMSG);
 	EXPECT_ERRNO(recv(self->ra, got, sizeof(got), MSG_DONTWAIT), EBADMSG);
 }
@@ -87,7 +88,7 @@ TEST_F(err, flipped_tag_bit_is_ebadmsg)
 	char got[16];
 
 	self->wire[self->n - 1] ^= 0x01;
-	ASSERT_OK(sock_write_all(self->rb, self->wire, self->n));
+	ASSERT_OK(tlso_write_all(self->rb, self->wire, self->n));
 	EXPECT_ERRNO(recv(self->ra, got, sizeof(got), 0), EBADMSG);
 }
 
@@ -99,7 +100,7 @@ TEST_F(err, counted_as_decrypt_error)
 	if (strcmp(variant->ulp, "tlso"))
 		SKIP("tlso's own counter");
 	self->wire[self->n - 20] ^= 0x10;
-	ASSERT_OK(sock_write_all(self->rb, self->wire, self->n));
+	ASSERT_OK(tlso_write_all(self->rb, self->wire, self->n));
 	EXPECT_ERRNO(recv(self->ra, got, sizeof(got), 0), EBADMSG);
 	EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_DECRYPT_ERROR) - before, 1);
 }
@@ -110,7 +111,7 @@ TEST_F(err, truncated_record_then_close)
 	char got[16];
 	ssize_t r;
 
-	ASSERT_OK(sock_write_all(self->rb, self->wire, self->n - 5));
+	ASSERT_OK(tlso_write_all(self->rb, self->wire, self->n - 5));
 	ASSERT_OK(shutdown(self->rb, SHUT_WR));
 	r = recv(self->ra, got, sizeof(got), 0);
 	TH_LOG("recv after a truncated record: %zd (%s)", r,
@@ -125,7 +126,7 @@ TEST_F(err, oversized_length_is_emsgsize)
 	uint8_t hdr[13] = { 23, 3, 3, 0x41, 0x00 };
 	char got[16];
 
-	ASSERT_OK(sock_write_all(self->rb, hdr, sizeof(hdr)));
+	ASSERT_OK(tlso_write_all(self->rb, hdr, sizeof(hdr)));
 	EXPECT_ERRNO(recv(self->ra, got, sizeof(got), 0), EMSGSIZE);
 }
 
@@ -137,7 +138,7 @@ TEST_F(err, largest_length_is_accepted)
 	uint8_t hdr[5] = { 23, 3, 3, max >> 8, max & 0xff };
 	char got[16];
 
-	ASSERT_OK(sock_write_all(self->rb, hdr, sizeof(hdr)));
+	ASSERT_OK(tlso_write_all(self->rb, hdr, sizeof(hdr)));
 	/* No error for the header: the reader waits for the body. */
 	EXPECT_ERRNO(recv(self->ra, got, sizeof(got), MSG_DONTWAIT), EAGAIN);
 }
@@ -147,7 +148,7 @@ TEST_F(err, too_short_record_is_ebadmsg)
 	uint8_t hdr[13] = { 23, 3, 3, 0, 4 };
 	char got[16];
 
-	ASSERT_OK(sock_write_all(self->rb, hdr, sizeof(hdr)));
+	ASSERT_OK(tlso_write_all(self->rb, hdr, sizeof(hdr)));
 	EXPECT_ERRNO(recv(self->ra, got, sizeof(got), 0), EBADMSG);
 }
 
@@ -156,7 +157,7 @@ TEST_F(err, wrong_version_is_einval)
 	char got[16];
 
 	self->wire[2] = 1;	/* 3,1: TLS 1.0 */
-	ASSERT_OK(sock_write_all(self->rb, self->wire, self->n));
+	ASSERT_OK(tlso_write_all(self->rb, self->wire, self->n));
 	EXPECT_ERRNO(recv(self->ra, got, sizeof(got), 0), EINVAL);
 }
 
@@ -165,7 +166,7 @@ TEST_F(err, error_wakes_a_poller)
 	struct pollfd p = { self->ra, POLLIN, 0 };
 	uint8_t hdr[13] = { 23, 3, 3, 0x41, 0x00 };
 
-	ASSERT_OK(sock_write_all(self->rb, hdr, sizeof(hdr)));
+	ASSERT_OK(tlso_write_all(self->rb, hdr, sizeof(hdr)));
 	ASSERT_EQ(poll(&p, 1, 5000), 1);
 	EXPECT_TRUE(p.revents & (POLLERR | POLLIN));
 }
@@ -176,7 +177,7 @@ TEST_F(err, record_a_byte_at_a_time)
 	ssize_t i;
 
 	for (i = 0; i < self->n; i++) {
-		ASSERT_OK(sock_write_all(self->rb, self->wire + i, 1));
+		ASSERT_OK(tlso_write_all(self->rb, self->wire + i, 1));
 		if (i < self->n - 1 && i % 7 == 0)
 			EXPECT_ERRNO(recv(self->ra, got, sizeof(got),
 					  MSG_DONTWAIT), EAGAIN);
@@ -228,10 +229,10 @@ TEST_F(err, receive_sequence_exhaustion_and_replay)
 	ASSERT_OK(sock_pair(AF_INET, &c, &s));
 	ASSERT_OK(sock_attach(c, variant->ulp));
 	ASSERT_OK(keys_install(c, TLS_RX, &k));
-	ASSERT_OK(sock_write_all(s, wire, n));
+	ASSERT_OK(tlso_write_all(s, wire, n));
 	ASSERT_EQ(recv(c, got, sizeof(got), 0), 4);
 	/* The same record again: a replay, and past the last number. */
-	ASSERT_OK(sock_write_all(s, wire, n));
+	ASSERT_OK(tlso_write_all(s, wire, n));
 	EXPECT_ERRNO(recv(c, got, sizeof(got), 0), EBADMSG);
 	close(c);
 	close(s);

@@ -20,8 +20,9 @@
 #include <linux/tls.h>
 
 #include "harness.h"
-#include "keys.h"
 #include "kmod.h"
+#include "ktls_keys.h"
+#include "net.h"
 #include "sock.h"
 #include "wire.h"
 #include "gnutls_peer.h"
@@ -165,7 +166,7 @@ static int tx_pattern(int fd, size_t off, size_t len, unsigned int seed)
 		size_t n = len < sizeof(buf) ? len : sizeof(buf);
 
 		gp_fill(buf, n, off, seed);
-		if (sock_write_all(fd, buf, n))
+		if (tlso_write_all(fd, buf, n))
 			return -1;
 		off += n;
 		len -= n;

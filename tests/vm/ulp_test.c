@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "kmod.h"
+#include "net.h"
 #include "sock.h"
 
 FIXTURE(ulp) {
@@ -274,9 +275,9 @@ TEST_F(ulp, tlso_info_before_keys)
 	EXPECT_ERRNO(getsockopt(self->cli, SOL_TLS, TLSO_INFO, buf, &len),
 		     EINVAL);
 	/* Plain TCP before keys is no record either way. */
-	ASSERT_OK(sock_write_all(self->cli, "ping", 4));
+	ASSERT_OK(tlso_write_all(self->cli, "ping", 4));
 	ASSERT_OK(sock_read_all(self->srv, buf, 4));
-	ASSERT_OK(sock_write_all(self->srv, "pong", 4));
+	ASSERT_OK(tlso_write_all(self->srv, "pong", 4));
 	ASSERT_OK(sock_read_all(self->cli, buf, 4));
 	ASSERT_OK(sock_tlso_info(self->cli, &info));
 	EXPECT_EQ(info.tx_records + info.rx_records + info.tx_bytes +
@@ -302,10 +303,10 @@ TEST_F(ulp, data_passes_before_keys)
 
 	ASSERT_OK(sock_attach(self->cli, variant->ulp));
 	ASSERT_OK(sock_attach(self->srv, variant->ulp));
-	ASSERT_OK(sock_write_all(self->cli, "ping", 4));
+	ASSERT_OK(tlso_write_all(self->cli, "ping", 4));
 	ASSERT_OK(sock_read_all(self->srv, buf, 4));
 	EXPECT_MEMEQ(buf, "ping", 4);
-	ASSERT_OK(sock_write_all(self->srv, "pong", 4));
+	ASSERT_OK(tlso_write_all(self->srv, "pong", 4));
 	ASSERT_OK(sock_read_all(self->cli, buf, 4));
 	EXPECT_MEMEQ(buf, "pong", 4);
 }

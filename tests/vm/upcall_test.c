@@ -12,8 +12,8 @@
 #include <linux/tls.h>
 
 #include "harness.h"
-#include "keys.h"
 #include "kmod.h"
+#include "ktls_keys.h"
 #include "sock.h"
 #include "upcall.h"
 #include "wire.h"

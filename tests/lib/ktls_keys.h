@@ -3,18 +3,14 @@
  * Test helpers: kTLS crypto_info structs for every version and cipher,
  * from given or made-up key material.
  */
-#ifndef TLSO_TEST_KEYS_H
-#define TLSO_TEST_KEYS_H
+#ifndef TLSO_TEST_KTLS_KEYS_H
+#define TLSO_TEST_KTLS_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <linux/tls.h>
 #include <sys/socket.h>
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 union keys_info {
 	struct tls_crypto_info info;
@@ -93,4 +89,4 @@ static inline int keys_install(int fd, int dir, const union keys_info *k)
 			  keys_cipher(k->info.cipher_type)->size);
 }
 
-#endif /* TLSO_TEST_KEYS_H */
+#endif /* TLSO_TEST_KTLS_KEYS_H */

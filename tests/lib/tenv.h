@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test library: the real tlsod, with a test PKI, a configuration, the
+ * programs it talks to, and a look into the daemon from outside.  Test
+ * programs include tlsod_env.h, which includes this; the library's own
+ * files include this alone.
+ *
+ *   the PKI		made once per run of the test program, with GnuTLS,
+ *   (tenv_pki.c)	in /tmp/tlsod_test.PID (PID: the harness's main
+ *			process), removed when that process exits: a CA, a
+ *			server certificate for "localhost" and 127.0.0.1,
+ *			one for a wrong name, an expired one, one from a
+ *			second CA nobody trusts, a client certificate.  EC
+ *			P-256 throughout: the VM's CPU is emulated.
+ *   struct tenv	one case's world: its directory, tlsod.conf, the
+ *   (tenv_tlsod.c)	running tlsod (its log, its descriptors when idle),
+ *			the programs and processes the case started and the
+ *			sockets it opened, all ended by tenv_teardown().
+ *   tenv_spawn()	an external program (openssl, gnutls-cli, curl...)
+ *   (tenv_proc.c)	with stdin from a pipe or /dev/null and stdout and
+ *			stderr in files of the case's directory.
+ *   tenv_s_client() ...	openssl as the peer, each TLS version as the
+ *   (tenv_tools.c)	programs spell it (struct tver).
+ *   gpeer_*		a TLS server of our own in a child process, GnuTLS
+ *   (tenv_gpeer.c)	with the test PKI, for what no command-line peer
+ *			does on demand: wait before its handshake, send a
+ *			fatal alert, check that a close_notify came.
+ *   tenv_listen() ...	sockets over loopback, closed at teardown
+ *   (tenv_sock.c)	(tenv_track()), and reads with a deadline.
+ *   hs_start() ...	TLSO_HANDSHAKE on them (tenv_hs.c).
+ *   tenv_workers() ...	tlsod's workers (its child processes), the ones
+ *   (tenv_inspect.c)	holding a given socket, the daemon's descriptors.
+ *   tenv_slurp() ...	the case's files (tenv_file.c), the clock
+ *			(tenv_clock.c).
+ *
+ * Everything a case starts is in its own process group, which the harness
+ * kills when the case times out.  What fails in here is the case's
+ * failure, reported through tcase.h.
+ */
+#ifndef TLSO_TEST_TENV_H
+#define TLSO_TEST_TENV_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/tls.h>
+
+#include <linux/tlso.h>
+
+#include "sock.h"
+#include "tcase.h"
+
+#define TENV_TLSOD	"build/bin/tlsod"
+#define TENV_MAX_PROCS	16
+#define TENV_MAX_KIDS	8
+#define TENV_MAX_FDS	256
+
+/* Handshakes against a working peer: generous, the CPU is emulated. */
+#define TENV_HS_MS	30000
+
+/* ---- the clock (tenv_clock.c) ---- */
+
+double tenv_now(void);
+void tenv_msleep(int ms);
+
+/* ---- files (tenv_file.c) ---- */
+
+/* The whole file, NUL-terminated (malloc'd; "" when absent). */
+char *tenv_slurp(const char *path, size_t *lenp);
+/* Whether the file holds text (from byte from on). */
+bool tenv_file_has(const char *path, const char *text, size_t from);
+bool tenv_wait_file_has(const char *path, const char *text, size_t from,
+			int ms);
+off_t tenv_file_size(const char *path);
+int tenv_write_file(const char *path, const void *data, size_t len);
+/* The file in the case's output, its last 6000 bytes at most. */
+void tenv_show_file(const char *title, const char *path);
+
+/* ---- the case's world ---- */
+
+struct tproc {
+	pid_t pid;		/* 0 once reaped */
+	int status;		/* wait status, once reaped */
+	int in;			/* write end of its stdin, or -1 */
+	char name[32];
+	char out[256], err[256];
+};
+
+struct tenv {
+	char run[64];		/* the run's directory, with the PKI */
+	char dir[128];		/* this case's */
+	char conf[256], log[256];
+	char ulp[16];
+	pid_t tlsod;		/* 0 when not running */
+	const char *tlsod_opt[3];	/* more options for it, NULL-ended */
+	int tlsod_status;
+	int tlsod_fds;		/* its descriptors when idle */
+	long attached0;		/* TlsoCurrAttached before the case */
+	struct tproc procs[TENV_MAX_PROCS];
+	int nprocs;
+	pid_t kids[TENV_MAX_KIDS];
+	int nkids;
+	int fds[TENV_MAX_FDS];
+	int nfds;
+};
+
+/* ---- the PKI (tenv_pki.c) ---- */
+
+enum {
+	PKI_CA, PKI_ROGUE_CA, PKI_SERVER, PKI_WRONG_NAME, PKI_EXPIRED,
+	PKI_UNTRUSTED, PKI_CLIENT, PKI_N
+};
+
+/* The file of certificate which ("pem") or of its key ("key"). */
+void tenv_pki(const struct tenv *e, char *buf, size_t size, int which,
+	      const char *ext);
+/* The PKI in the run's directory run, made by the first case that asks. */
+void pki_once(const char *run);
+/* The run's directory: the PKI, and one directory per case inside. */
+void tenv_run_dir(char *buf, size_t size);
+
+/* ---- processes (tenv_proc.c) ---- */
+
+/*
+ * In a child about to exec or to serve: besides 0, 1 and 2 only the n
+ * descriptors of keep stay open, renumbered 3, 4, ... (keep is updated),
+ * so that no socket of the case stays open in a process that does not
+ * use it.
+ */
+void tenv_child_fds(int *keep, int n);
+/* SKIP the case unless prog is on PATH. */
+void tenv_need(const char *prog);
+/*
+ * Start argv[0] from PATH; stdin a pipe (p->in) when pipe_in, else
+ * /dev/null; stdout and stderr into DIR/NAME.out and .err.
+ */
+struct tproc *tenv_spawn(struct tenv *e, const char *name, bool pipe_in,
+			 const char *const argv[]);
+void tproc_close_stdin(struct tproc *p);
+int tproc_write(struct tproc *p, const char *text);
+/*
+ * Wait up to ms for *pid to end and reap it, *pid then 0: its wait
+ * status (in *status too), or -1 while it runs.  For what is no child of
+ * ours (any more), *status as it was.
+ */
+int tenv_waitpid(pid_t *pid, int *status, int ms);
+/* Its wait status once it has exited, or -1 if it still runs after ms. */
+int tproc_wait(struct tproc *p, int ms);
+bool tproc_running(struct tproc *p);
+void tproc_kill(struct tproc *p);
+/* "exit 0", "killed by signal 9", for messages. */
+const char *tenv_status_str(int st, char *buf, size_t size);
+/* Its stdout and stderr in the case's output. */
+void tenv_show(const struct tproc *p);
+/* A forked helper of the case, killed at teardown if still there. */
+pid_t tenv_fork(struct tenv *e);
+/* Its exit status within ms, or -1; reaped either way but for -1. */
+int tenv_wait_kid(struct tenv *e, pid_t pid, int ms);
+
+/* ---- sockets (tenv_sock.c) ---- */
+
+/* fd, closed at teardown unless tenv_close() closes it before. */
+int tenv_track(struct tenv *e, int fd);
+void tenv_close(struct tenv *e, int fd);
+/* A listening socket on 127.0.0.1 and a free port; the port in *port. */
+int tenv_listen(struct tenv *e, int *port);
+int tenv_accept(struct tenv *e, int lfd, int ms);
+int tenv_connect(struct tenv *e, int port);
+/*
+ * A port free on 0.0.0.0 and :: alike (gnutls-serv takes both): a
+ * dual-stack bind to :: shows it, or a bind to 0.0.0.0 without IPv6.
+ */
+int tenv_free_port(void);
+/* Wait until p listens on port; false if it died or did not in time. */
+bool tenv_wait_listen(struct tproc *p, int port, int ms);
+/* len bytes read within ms (malloc'd, NUL-ended), or NULL, said why. */
+char *tenv_read_text(int fd, size_t len, int ms);
+/* recv() after waiting up to ms for something to read (or an error). */
+ssize_t tenv_recv_wait(int fd, void *buf, size_t len, int ms);
+int tenv_set_nonblock(int fd, bool on);
+
+/* ---- TLSO_HANDSHAKE (tenv_hs.c) ---- */
+
+int tenv_attach(struct tenv *e, int fd);
+/* A tlso client socket to 127.0.0.1:port, attached, nothing asked yet. */
+int tenv_tlso_client(struct tenv *e, int port);
+/* The next connection on lfd, attached: the tlso server's socket. */
+int tenv_tlso_accept(struct tenv *e, int lfd);
+/* setsockopt(TLSO_HANDSHAKE): 0, or -1 with errno. */
+int hs_start(int fd, uint32_t role, const char *profile, const char *peer,
+	     uint32_t ms);
+struct tlso_handshake_status hs_get(int fd);
+/* Wait until fd's handshake has ended (polls writable); its state. */
+uint32_t hs_wait(int fd, int ms);
+const char *tenv_errname(int e);
+
+/* ---- looking into tlsod (tenv_inspect.c) ---- */
+
+/* tlsod's workers, its child processes (up to max): how many. */
+int tenv_workers(const struct tenv *e, pid_t *pids, int max);
+int tenv_fd_count(pid_t pid);
+/* The worker that has taken fd's handshake (holds the socket), or -1. */
+pid_t tenv_worker_holding(const struct tenv *e, int fd, int ms);
+/*
+ * tlsod back at rest within ms: no worker left and exactly the
+ * descriptors it had when it started listening.  Says what is wrong.
+ */
+bool tenv_daemon_idle(const struct tenv *e, int ms);
+
+/* ---- tlsod (tenv_tlsod.c) ---- */
+
+/* tlsod.conf: the profiles every case may use, plus extra lines. */
+void tenv_write_conf(struct tenv *e, const char *extra);
+/* Start tlsod -f -v -c CONF [tlsod_opt]; returns once it listens. */
+void tenv_start_tlsod(struct tenv *e);
+/* Wait for tlsod to exit within ms: its wait status, or -1. */
+int tenv_reap_tlsod(struct tenv *e, int ms);
+/* SIGTERM, and its exit within ms: the wait status, or -1. */
+int tenv_stop_tlsod(struct tenv *e, int ms);
+/* Lines of the tlsod log that tell how handshakes ended. */
+void tenv_show_outcomes(const struct tenv *e);
+/*
+ * The module, the PKI (first case of the run), the case's directory and
+ * configuration; tlsod itself when start.
+ */
+void tenv_setup(struct tenv *e, bool start);
+/*
+ * Closes what the case left open and ends what it started; then, when
+ * tlsod is still there, expects it idle with its starting descriptors,
+ * and a clean exit on SIGTERM.  Every tlso socket of the case must be
+ * gone after that: nothing stuck in the module either.
+ */
+void tenv_teardown(struct tenv *e);
+
+/* ---- gpeer: a GnuTLS server of our own (tenv_gpeer.c) ---- */
+
+enum gpeer_end {
+	GPEER_WAIT_EOF,		/* read until the other end goes away */
+	GPEER_BYE,		/* send close_notify, then wait for EOF */
+	GPEER_ALERT,		/* send a fatal alert, then wait for EOF */
+	GPEER_WANT_CLOSE_NOTIFY, /* the next record must be close_notify */
+};
+
+struct gpeer {
+	const char *prio;	/* GnuTLS priority string: the version */
+	int delay_ms;		/* before answering the ClientHello */
+	int nconn;		/* connections to serve, 0 meaning 1 */
+	const char *expect;	/* what the client sends first, or NULL */
+	const char *reply;	/* then sent back, or NULL */
+	enum gpeer_end end;
+	/*
+	 * Read end of a pipe, or 0: then each connection waits for a byte
+	 * from it before it answers the ClientHello, so that the case
+	 * decides how long the handshake stays pending.
+	 */
+	int gate;
+};
+
+/*
+ * Serve g->nconn connections on listening socket lfd, each in its own
+ * process, at the same time; the returned pid exits 0 when all went as
+ * g says (failures are reported as the case's).
+ */
+pid_t gpeer_start(struct tenv *e, const struct gpeer *g, int lfd);
+
+/* ---- command-line peers (tenv_tools.c) ---- */
+
+/* A TLS version, as each program asks for it alone. */
+struct tver {
+	uint16_t version;
+	const char *ossl;	/* openssl s_server / s_client */
+	const char *prio;	/* GnuTLS priority: this version only */
+	const char *curl;	/* --tlsvX --tls-max X */
+};
+
+extern const struct tver tver_tls12, tver_tls13;
+
+/* Start a server whose argv holds portbuf; retried on another port. */
+struct tproc *tenv_spawn_server(struct tenv *e, const char *name,
+				const char *const argv[], char *portbuf,
+				int *port);
+/*
+ * openssl s_server -quiet with certificate cert and up to three more
+ * options (stdin goes to the client, what it gets to stdout) in *srv,
+ * and a tlso client socket to it, attached, nothing asked yet.
+ */
+int tenv_s_server_client(struct tenv *e, struct tproc **srv, int cert,
+			 const struct tver *v, const char *x1, const char *x2,
+			 const char *x3);
+/* openssl s_client -quiet to our port, checking our certificate. */
+struct tproc *tenv_s_client(struct tenv *e, int port, const struct tver *v,
+			    bool with_cert);
+
+#endif /* TLSO_TEST_TENV_H */

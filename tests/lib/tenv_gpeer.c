@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test library: gpeer, a TLS server of our own in child processes,
+ * GnuTLS with the test PKI, for what no command-line peer does on
+ * demand.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <gnutls/gnutls.h>
+
+#include "tenv.h"
+
+static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
+		       int n)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t s;
+	char crt[PATH_MAX], key[PATH_MAX], buf[4096];
+	size_t got = 0, want = g->expect ? strlen(g->expect) : 0;
+	ssize_t r;
+	int ret;
+
+	tenv_pki(e, crt, sizeof(crt), PKI_SERVER, "pem");
+	tenv_pki(e, key, sizeof(key), PKI_SERVER, "key");
+	TCASE_ASSERT(gnutls_certificate_allocate_credentials(&cred) == 0);
+	TCASE_ASSERT(gnutls_certificate_set_x509_key_file(cred, crt, key,
+			GNUTLS_X509_FMT_PEM) == 0);
+	TCASE_ASSERT(gnutls_init(&s, GNUTLS_SERVER) == 0);
+	TCASE_ASSERT(gnutls_priority_set_direct(s, g->prio, NULL) == 0);
+	TCASE_ASSERT(gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
+					    cred) == 0);
+	gnutls_transport_set_int(s, fd);
+	gnutls_handshake_set_timeout(s, TENV_HS_MS);
+	if (g->delay_ms)
+		tenv_msleep(g->delay_ms);
+	if (g->gate > 0 && read(g->gate, buf, 1) != 1)
+		_exit(2);	/* the case is over */
+	do {
+		ret = gnutls_handshake(s);
+	} while (ret < 0 && !gnutls_error_is_fatal(ret));
+	if (ret < 0)
+		tcase_log("gpeer %d: handshake: %s", n, gnutls_strerror(ret));
+	TCASE_ASSERT(ret == 0);
+
+	/* Bytes the client wrote during the handshake would have broken
+	 * it; these come after, as records. */
+	while (got < want) {
+		r = gnutls_record_recv(s, buf + got, want - got);
+		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (r <= 0)
+			tcase_log("gpeer %d: receiving: %s", n, r ?
+				  gnutls_strerror((int)r) : "end of stream");
+		TCASE_ASSERT(r > 0);
+		got += r;
+	}
+	if (want) {
+		buf[want] = 0;
+		TCASE_CHECK(false, !strcmp(buf, g->expect),
+			    "gpeer %d: got \"%s\", not \"%s\"", n, buf,
+			    g->expect);
+	}
+	if (g->reply) {
+		r = gnutls_record_send(s, g->reply, strlen(g->reply));
+		TCASE_ASSERT(r == (ssize_t)strlen(g->reply));
+	}
+	switch (g->end) {
+	case GPEER_BYE:
+		TCASE_ASSERT(gnutls_bye(s, GNUTLS_SHUT_WR) == 0);
+		/* fall through */
+	case GPEER_WAIT_EOF:
+		while (recv(fd, buf, sizeof(buf), 0) > 0)
+			;
+		break;
+	case GPEER_ALERT:
+		TCASE_ASSERT(gnutls_alert_send(s, GNUTLS_AL_FATAL,
+					       GNUTLS_A_ACCESS_DENIED) == 0);
+		while (recv(fd, buf, sizeof(buf), 0) > 0)
+			;
+		break;
+	case GPEER_WANT_CLOSE_NOTIFY:
+		/* 0 is close_notify; a bare FIN is PREMATURE_TERMINATION. */
+		do {
+			r = gnutls_record_recv(s, buf, sizeof(buf));
+		} while (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED);
+		if (r)
+			tcase_log("gpeer %d: wanted close_notify, got %zd (%s)",
+				  n, r,
+				  r < 0 ? gnutls_strerror((int)r) : "data");
+		TCASE_EXPECT(r == 0);
+		gnutls_bye(s, GNUTLS_SHUT_WR);
+		break;
+	}
+	gnutls_deinit(s);
+	gnutls_certificate_free_credentials(cred);
+}
+
+pid_t gpeer_start(struct tenv *e, const struct gpeer *g, int lfd)
+{
+	int i, n = g->nconn ? g->nconn : 1, bad = 0, st, keep[2] = { lfd, 0 };
+	struct gpeer mine = *g;
+	pid_t pid = tenv_fork(e), kid;
+
+	if (pid > 0)
+		return pid;
+	keep[1] = g->gate;
+	tenv_child_fds(keep, g->gate > 0 ? 2 : 1);
+	lfd = keep[0];
+	if (g->gate > 0)
+		mine.gate = keep[1];
+	g = &mine;
+	for (i = 0; i < n; i++) {
+		struct pollfd p = { lfd, POLLIN, 0 };
+		int fd;
+
+		if (poll(&p, 1, 60000) != 1) {
+			tcase_log("gpeer: connection %d of %d did not come",
+				  i + 1, n);
+			_exit(1);
+		}
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			_exit(1);
+		kid = fork();
+		if (kid < 0)
+			_exit(1);
+		if (kid == 0) {
+			close(lfd);
+			gpeer_conn(e, g, fd, i);
+			_exit(0);
+		}
+		close(fd);
+	}
+	close(lfd);
+	while ((kid = wait(&st)) > 0 || (kid < 0 && errno == EINTR))
+		if (kid > 0 && (!WIFEXITED(st) || WEXITSTATUS(st)))
+			bad = 1;
+	_exit(bad);
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test library: the command-line TLS programs as the peers of a case,
+ * and each TLS version as they spell it.
+ */
+#include <stdio.h>
+
+#include "tenv.h"
+
+const struct tver tver_tls12 = {
+	TLS_1_2_VERSION, "-tls1_2", "NORMAL:-VERS-ALL:+VERS-TLS1.2", "1.2",
+};
+const struct tver tver_tls13 = {
+	TLS_1_3_VERSION, "-tls1_3", "NORMAL:-VERS-ALL:+VERS-TLS1.3", "1.3",
+};
+
+struct tproc *tenv_spawn_server(struct tenv *e, const char *name,
+				const char *const argv[], char *portbuf,
+				int *port)
+{
+	struct tproc *p;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		*port = tenv_free_port();
+		TCASE_ASSERT(*port > 0);
+		snprintf(portbuf, 16, "%d", *port);
+		p = tenv_spawn(e, name, true, argv);
+		if (tenv_wait_listen(p, *port, 20000))
+			return p;
+		tenv_show(p);
+		tproc_kill(p);
+	}
+	TCASE_ASSERT(!"the server did not come up on any of 3 ports");
+	return NULL;
+}
+
+/* openssl s_server -quiet: stdin goes to the client, what it gets to stdout. */
+static struct tproc *tenv_s_server(struct tenv *e, int *port, int cert,
+				   const struct tver *v, const char *x1,
+				   const char *x2, const char *x3)
+{
+	static char portbuf[16], crt[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	const char *argv[] = {
+		"openssl", "s_server", "-quiet", "-naccept", "1",
+		"-accept", portbuf, "-cert", crt, "-key", key, "-CAfile", ca,
+		v->ossl, x1, x2, x3, NULL,
+	};
+
+	tenv_need("openssl");
+	tenv_pki(e, crt, sizeof(crt), cert, "pem");
+	tenv_pki(e, key, sizeof(key), cert, "key");
+	tenv_pki(e, ca, sizeof(ca), PKI_CA, "pem");
+	return tenv_spawn_server(e, "s_server", argv, portbuf, port);
+}
+
+int tenv_s_server_client(struct tenv *e, struct tproc **srv, int cert,
+			 const struct tver *v, const char *x1, const char *x2,
+			 const char *x3)
+{
+	int port;
+
+	*srv = tenv_s_server(e, &port, cert, v, x1, x2, x3);
+	return tenv_tlso_client(e, port);
+}
+
+struct tproc *tenv_s_client(struct tenv *e, int port, const struct tver *v,
+			    bool with_cert)
+{
+	static char conn[32], ca[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
+	const char *argv[] = {
+		"openssl", "s_client", "-connect", conn, "-CAfile", ca,
+		"-verify_return_error", "-verify_hostname", "localhost",
+		"-quiet", v->ossl,
+		with_cert ? "-cert" : NULL, crt, "-key", key, NULL,
+	};
+
+	tenv_need("openssl");
+	snprintf(conn, sizeof(conn), "127.0.0.1:%d", port);
+	tenv_pki(e, ca, sizeof(ca), PKI_CA, "pem");
+	tenv_pki(e, crt, sizeof(crt), PKI_CLIENT, "pem");
+	tenv_pki(e, key, sizeof(key), PKI_CLIENT, "key");
+	return tenv_spawn(e, "s_client", true, argv);
+}

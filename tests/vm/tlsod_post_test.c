@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-VM tests: tlsod, the handshake daemon, end to end (tlsod_env.h says
+ * how a case goes and what every teardown checks), the post group:
+ * what the peer sends after the handshake: NewSessionTicket,
+ * close_notify both ways, a fatal alert.
+ */
+#include "tlsod_env.h"
+
+TENV_FIXTURE_TLS(post)
+
+/*
+ * A gpeer of version v that wants "hello\n" first, answers reply and
+ * ends as end says, and a tlso client to it, its handshake done: the
+ * client's socket, the gpeer's pid in *peer.
+ */
+static int to_gpeer(struct tenv *e, const struct tver *v, const char *reply,
+		    enum gpeer_end end, pid_t *peer)
+{
+	struct gpeer g = {
+		.prio = v->prio, .expect = "hello\n", .reply = reply,
+		.end = end,
+	};
+	int lfd, port, fd;
+
+	lfd = tenv_listen(e, &port);
+	*peer = gpeer_start(e, &g, lfd);
+	fd = tenv_tlso_client(e, port);
+	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", TENV_HS_MS));
+	return fd;
+}
+
+/*
+ * openssl s_server sends two NewSessionTickets after a TLS 1.3
+ * handshake; the module drops them: the application never sees one, a
+ * read before any data is EAGAIN, the data after them arrives intact.
+ * (TLS 1.2 tickets come within the handshake, for tlsod's GnuTLS.)
+ */
+TEST_F(post, session_tickets_from_openssl)
+{
+	struct tenv *e = &self->e;
+	long rec0 = kmod_tlso_stat(TLSO_STAT_RX_RECORDS), recs;
+	struct tproc *srv;
+	char buf[64];
+	int fd;
+
+	fd = tenv_s_server_client(e, &srv, PKI_SERVER, variant->v,
+				  "-num_tickets", "2", NULL);
+	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", TENV_HS_MS));
+	EXPECT_DONE(fd, variant->v->version, "CN=localhost");
+	tenv_msleep(1000);	/* the tickets are in */
+	EXPECT_ERRNO(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	ASSERT_OK(tproc_write(srv, "data after the tickets\n"));
+	EXPECT_READ(fd, "data after the tickets\n");
+	recs = kmod_tlso_stat(TLSO_STAT_RX_RECORDS) - rec0;
+	TH_LOG("records received: %ld", recs);
+	/* Two tickets and the data (TLS 1.3), or the data alone. */
+	EXPECT_GE(recs, variant->v->version == TLS_1_3_VERSION ? 3 : 1);
+	ASSERT_OK(tlso_write_all(fd, "and back\n", 9));
+	EXPECT_TRUE(tenv_wait_file_has(srv->out, "and back\n", 0, TENV_HS_MS));
+}
+
+/* The peer's close_notify is the end of the stream, for good. */
+TEST_F(post, close_notify_from_peer)
+{
+	struct tenv *e = &self->e;
+	pid_t peer;
+	int fd = to_gpeer(e, variant->v, "goodbye\n", GPEER_BYE, &peer);
+	char c;
+
+	EXPECT_DONE(fd, variant->v->version, "CN=localhost");
+	ASSERT_OK(tlso_write_all(fd, "hello\n", 6));
+	EXPECT_READ(fd, "goodbye\n");
+	EXPECT_EQ(tenv_recv_wait(fd, &c, 1, TENV_HS_MS), 0);
+	EXPECT_EQ(recv(fd, &c, 1, MSG_DONTWAIT), 0);
+	tenv_close(e, fd);
+	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+}
+
+/*
+ * shutdown(SHUT_WR) sends close_notify: the peer's GnuTLS reads a clean
+ * end (0), not GNUTLS_E_PREMATURE_TERMINATION; its own close_notify
+ * then reads as end of file here.
+ */
+TEST_F(post, close_notify_to_peer)
+{
+	struct tenv *e = &self->e;
+	pid_t peer;
+	int fd = to_gpeer(e, variant->v, "goodbye\n",
+			  GPEER_WANT_CLOSE_NOTIFY, &peer);
+	char c;
+
+	ASSERT_OK(tlso_write_all(fd, "hello\n", 6));
+	EXPECT_READ(fd, "goodbye\n");
+	ASSERT_OK(shutdown(fd, SHUT_WR));
+	EXPECT_EQ(tenv_recv_wait(fd, &c, 1, TENV_HS_MS), 0);
+	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+}
+
+/* A fatal alert after data: the data, then ECONNRESET, for good. */
+TEST_F(post, fatal_alert_from_peer)
+{
+	struct tenv *e = &self->e;
+	pid_t peer;
+	int fd = to_gpeer(e, variant->v, "bad news\n", GPEER_ALERT, &peer);
+	ssize_t n;
+	char c;
+
+	ASSERT_OK(tlso_write_all(fd, "hello\n", 6));
+	EXPECT_READ(fd, "bad news\n");
+	EXPECT_ERRNO(tenv_recv_wait(fd, &c, 1, TENV_HS_MS), ECONNRESET);
+	EXPECT_ERRNO(recv(fd, &c, 1, MSG_DONTWAIT), ECONNRESET);
+	n = send(fd, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	TH_LOG("send after the alert: %zd (%s)", n, n < 0 ? strerror(errno) : "sent");
+	tenv_close(e, fd);
+	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+}
+
+TEST_HARNESS_MAIN
