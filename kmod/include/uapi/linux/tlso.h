@@ -60,6 +60,12 @@
  *			has already closed it)
  *	EINVAL		bad request (role, flags or reserved not as
  *			above, a string without its NUL)
+ *	EBUSY		TLSO_PENDING_MAX requests of this network namespace
+ *			wait already (module parameter max_pending)
+ *	EAGAIN		TLSO_PENDING_USER_MAX requests of this user wait
+ *			already (module parameter max_pending_per_user);
+ *			on a non-blocking socket EAGAIN is only this,
+ *			since the handshake itself answers EINPROGRESS
  *	EACCES		the peer's certificate did not verify, or the peer
  *			refused ours
  *	ETIMEDOUT	the handshake did not end in time
@@ -99,6 +105,20 @@ enum {
  */
 #define TLSO_HANDSHAKE_FLAGS	0u
 
+/*
+ * A request's timeout_ms beyond this is taken as this: a request holds its
+ * socket, and must end in a bounded time.  0 still means tlsod's default.
+ */
+#define TLSO_HANDSHAKE_TIMEOUT_MAX_MS	120000
+
+/*
+ * Defaults of the module parameters that cap the requests waiting for
+ * tlsod (queued or running): per network namespace, and per user (the
+ * requesting task's effective uid) within one.
+ */
+#define TLSO_PENDING_MAX		1024
+#define TLSO_PENDING_USER_MAX		128
+
 struct tlso_handshake_req {
 	__u32 role;		/* TLSO_ROLE_* */
 	__u32 timeout_ms;	/* 0: the daemon's default */
@@ -118,13 +138,24 @@ enum {
 	TLSO_HS_FAILED = 3,	/* ended with the error in status */
 };
 
+/* What authenticated the peer of a handshake that is DONE. */
+enum {
+	TLSO_AUTH_NONE = 0,	/* nothing: the peer showed no credential */
+	TLSO_AUTH_X509 = 1,	/* a certificate that verified */
+	TLSO_AUTH_PSK = 2,	/* a pre-shared key */
+};
+
 struct tlso_handshake_status {
 	__u32 state;		/* TLSO_HS_* */
 	__u32 status;		/* positive errno when FAILED, else 0 */
 	__u16 version;		/* TLS_1_2_VERSION, TLS_1_3_VERSION */
 	__u16 cipher;		/* TLS_CIPHER_* */
-	__u32 reserved;
-	/* the verified certificate's subject, or the PSK identity */
+	__u32 peer_auth;	/* TLSO_AUTH_*: what peer_identity is */
+	/*
+	 * Who the peer is, as tlsod(8) spells it: for X.509 the leaf's
+	 * subject, issuer and subject alternative names, or its SHA-256
+	 * fingerprint when they do not fit; for PSK the identity.
+	 */
 	char peer_identity[TLSO_IDENTITY_SIZE];
 };
 
@@ -189,6 +220,12 @@ struct tlso_info {
  */
 #define TLSO_RX_DATA_MAX	65000
 
+/*
+ * DONE's TLSO_A_STATUS: 0 or an errno the application may see; the
+ * kernel's own codes from 512 up (ERESTARTSYS...) are refused (EINVAL).
+ */
+#define TLSO_DONE_STATUS_MAX	511
+
 enum {
 	TLSO_CMD_UNSPEC,
 	TLSO_CMD_READY,		/* kernel -> group: a request is queued */
@@ -212,6 +249,17 @@ enum {
 	/* binary: application data read past Finished, delivered first */
 	TLSO_A_RX_DATA,
 	TLSO_A_REQ_ID,		/* u64: the request ACCEPT handed out */
+	/*
+	 * Who asked, as TLSO_HANDSHAKE recorded it, in the daemon's own
+	 * user and pid namespaces (overflow ids where they do not map):
+	 * the requesting task's effective uid and gid and its process id,
+	 * and the uid that owns the socket (who created it).
+	 */
+	TLSO_A_UID,		/* u32 */
+	TLSO_A_GID,		/* u32 */
+	TLSO_A_PID,		/* u32 */
+	TLSO_A_SOCK_UID,	/* u32 */
+	TLSO_A_PEER_AUTH,	/* u32: TLSO_AUTH_*, in DONE */
 	__TLSO_A_MAX
 };
 
