@@ -4,13 +4,16 @@
  * handshake requests (ACCEPT) and reports their end (DONE); the module
  * multicasts READY to the "handshake" group when one is queued.
  */
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
+#include <linux/pid.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "tlso.h"
 #include <uapi/linux/tlso.h>
 
@@ -23,15 +26,21 @@ static const struct nla_policy tlso_genl_policy[TLSO_A_MAX + 1] = {
 			      .len = TLSO_PEER_NAME_SIZE - 1 },
 	[TLSO_A_PROFILE] = { .type = NLA_NUL_STRING,
 			     .len = TLSO_PROFILE_SIZE - 1 },
-	[TLSO_A_STATUS] = NLA_POLICY_MAX(NLA_U32, 4095),
+	[TLSO_A_STATUS] = NLA_POLICY_MAX(NLA_U32, TLSO_DONE_STATUS_MAX),
 	[TLSO_A_PEER_IDENTITY] = { .type = NLA_NUL_STRING,
 				   .len = TLSO_IDENTITY_SIZE - 1 },
 	[TLSO_A_RX_DATA] = { .type = NLA_BINARY, .len = TLSO_RX_DATA_MAX },
 	[TLSO_A_REQ_ID] = { .type = NLA_U64 },
+	[TLSO_A_UID] = { .type = NLA_U32 },
+	[TLSO_A_GID] = { .type = NLA_U32 },
+	[TLSO_A_PID] = { .type = NLA_U32 },
+	[TLSO_A_SOCK_UID] = { .type = NLA_U32 },
+	[TLSO_A_PEER_AUTH] = NLA_POLICY_MAX(NLA_U32, TLSO_AUTH_PSK),
 };
 
+/* Being in the group is what makes a daemon: only for CAP_NET_ADMIN. */
 static const struct genl_multicast_group tlso_genl_mcgrps[] = {
-	{ .name = TLSO_GENL_MCGRP },
+	{ .name = TLSO_GENL_MCGRP, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family tlso_genl_family;
@@ -59,11 +68,19 @@ int tlso_genl_ready(struct net *net)
 				       GFP_KERNEL);
 }
 
+/* The requester's thread group in the caller's pid namespace; 0 if gone. */
+static u32 tlso_genl_pid(struct pid *pid)
+{
+	return pid_has_task(pid, PIDTYPE_TGID) ? pid_vnr(pid) : 0;
+}
+
 static int tlso_genl_accept_reply(struct genl_info *info,
-				  const struct tlso_hs_ticket *t, int fd,
+				  const struct tlso_hs *hs, int fd,
 				  struct sk_buff **out)
 {
-	const struct tlso_handshake_req *req = &t->req;
+	/* Who asked, as the daemon (the caller) names users and processes. */
+	struct user_namespace *ns = current_user_ns();
+	const struct tlso_handshake_req *req = &hs->req;
 	struct sk_buff *skb;
 	void *hdr;
 
@@ -74,12 +91,17 @@ static int tlso_genl_accept_reply(struct genl_info *info,
 				TLSO_CMD_ACCEPT);
 	if (!hdr ||
 	    nla_put_u32(skb, TLSO_A_SOCKFD, fd) ||
-	    nla_put_u64_64bit(skb, TLSO_A_REQ_ID, t->id, TLSO_A_UNSPEC) ||
+	    nla_put_u64_64bit(skb, TLSO_A_REQ_ID, hs->id, TLSO_A_UNSPEC) ||
 	    nla_put_u32(skb, TLSO_A_ROLE, req->role) ||
 	    nla_put_u32(skb, TLSO_A_TIMEOUT, req->timeout_ms) ||
 	    nla_put_u32(skb, TLSO_A_FLAGS, req->flags) ||
 	    nla_put_string(skb, TLSO_A_PEERNAME, req->peer_name) ||
-	    nla_put_string(skb, TLSO_A_PROFILE, req->profile)) {
+	    nla_put_string(skb, TLSO_A_PROFILE, req->profile) ||
+	    nla_put_u32(skb, TLSO_A_UID, from_kuid_munged(ns, hs->uid)) ||
+	    nla_put_u32(skb, TLSO_A_GID, from_kgid_munged(ns, hs->gid)) ||
+	    nla_put_u32(skb, TLSO_A_PID, tlso_genl_pid(hs->pid)) ||
+	    nla_put_u32(skb, TLSO_A_SOCK_UID,
+			from_kuid_munged(ns, hs->sock_uid))) {
 		nlmsg_free(skb);
 		return -EMSGSIZE;
 	}
@@ -91,46 +113,60 @@ static int tlso_genl_accept_reply(struct genl_info *info,
 /*
  * Hand the oldest request to the caller: the socket's file goes into the
  * caller's descriptor table, as net/handshake does for tlshd, and the
- * reply carries the descriptor and the request.  The netlink socket that
- * sent ACCEPT must stay open until DONE: its closing means the daemon is
- * gone.
+ * reply carries the descriptor and the request.  The reply goes first,
+ * so that a daemon that cannot receive it is left with no descriptor it
+ * does not know of; the request then waits for the next ACCEPT.  The
+ * netlink socket that sent ACCEPT must stay open until DONE: its closing
+ * means the daemon is gone.
  */
 static int tlso_genl_accept(struct sk_buff *skb, struct genl_info *info)
 {
-	struct tlso_hs_ticket t;
+	struct net *net = genl_info_net(info);
 	struct sk_buff *reply;
+	struct tlso_hs *hs;
+	struct file *file;
 	int fd, err;
 
-	err = tlso_hs_take(genl_info_net(info), info->snd_portid, &t);
-	if (err)
-		return err;
+	hs = tlso_hs_take(net, info->snd_portid);
+	if (!hs)
+		return -EAGAIN;
+	file = tlso_hs_file(hs);
+	if (!file) {
+		/* Ended meanwhile, or the application is closing it. */
+		tlso_hs_untake(hs);
+		return -EAGAIN;
+	}
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		err = fd;
-		goto err_untake;
+		goto err_file;
 	}
-	err = tlso_genl_accept_reply(info, &t, fd, &reply);
+	err = tlso_genl_accept_reply(info, hs, fd, &reply);
 	if (err)
 		goto err_fd;
-	fd_install(fd, t.file);
-	tlso_hs_handed_out(&t);
-	return genlmsg_reply(reply, info);
+	err = genlmsg_reply(reply, info);
+	if (err)
+		goto err_fd;
+	fd_install(fd, file);
+	tlso_hs_handed_out(hs);
+	return 0;
 
 err_fd:
 	put_unused_fd(fd);
-err_untake:
-	tlso_hs_untake(&t);
+err_file:
+	fput(file);
+	/* Queued again: say so, as for a new one. */
+	if (tlso_hs_untake(hs))
+		tlso_genl_ready(net);
 	return err;
 }
 
 static int tlso_genl_done(struct sk_buff *skb, struct genl_info *info)
 {
+	struct tlso_hs_outcome out = { .peer_auth = TLSO_AUTH_NONE };
 	struct nlattr **a = info->attrs;
-	const char *identity = NULL;
-	const u8 *data = NULL;
 	struct tlso_hs *hs;
 	struct socket *sock;
-	u32 status, len = 0;
 	int err;
 
 	if (!a[TLSO_A_REQ_ID] || !a[TLSO_A_SOCKFD] || !a[TLSO_A_STATUS])
@@ -146,14 +182,17 @@ static int tlso_genl_done(struct sk_buff *skb, struct genl_info *info)
 	if (!hs)
 		return -ENOENT;
 
-	status = nla_get_u32(a[TLSO_A_STATUS]);
+	/* The policy bounds status and peer_auth. */
+	out.status = nla_get_u32(a[TLSO_A_STATUS]);
+	if (a[TLSO_A_PEER_AUTH])
+		out.peer_auth = nla_get_u32(a[TLSO_A_PEER_AUTH]);
 	if (a[TLSO_A_PEER_IDENTITY])
-		identity = nla_data(a[TLSO_A_PEER_IDENTITY]);
+		out.identity = nla_data(a[TLSO_A_PEER_IDENTITY]);
 	if (a[TLSO_A_RX_DATA]) {
-		data = nla_data(a[TLSO_A_RX_DATA]);
-		len = nla_len(a[TLSO_A_RX_DATA]);
+		out.data = nla_data(a[TLSO_A_RX_DATA]);
+		out.len = nla_len(a[TLSO_A_RX_DATA]);
 	}
-	tlso_hs_end(hs, status, identity, data, len);
+	tlso_hs_end(hs, &out);
 	return 0;
 }
 
@@ -161,12 +200,13 @@ static const struct genl_small_ops tlso_genl_ops[] = {
 	{
 		.cmd = TLSO_CMD_ACCEPT,
 		.doit = tlso_genl_accept,
-		.flags = GENL_ADMIN_PERM,
+		/* CAP_NET_ADMIN in the namespace the requests live in */
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = TLSO_CMD_DONE,
 		.doit = tlso_genl_done,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

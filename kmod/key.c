@@ -21,7 +21,7 @@ int tlso_key_set(struct sock *sk, sockptr_t optval, unsigned int optlen,
 	enum tlso_mib_field rekey_error = tx ? TLSO_MIB_TX_REKEY_ERROR :
 					       TLSO_MIB_RX_REKEY_ERROR;
 	struct net *net = sock_net(sk);
-	union tlso_crypto_info ci;
+	union tlso_crypto_info ci = {};
 	struct tlso_prot prot;
 	int err;
 
@@ -43,7 +43,14 @@ int tlso_key_set(struct sock *sk, sockptr_t optval, unsigned int optlen,
 				     ready || other ? &ctx->prot_info : NULL);
 	if (err)
 		goto err_wipe;
-	if (copy_from_sockptr(&ci, optval, optlen)) {
+	/*
+	 * Only what follows the header: the caller may rewrite the header
+	 * meanwhile, and a second copy of it would install what nobody
+	 * checked (another version, or another cipher's layout).
+	 */
+	if (copy_from_sockptr_offset((u8 *)&ci + sizeof(ci.info), optval,
+				     sizeof(ci.info),
+				     optlen - sizeof(ci.info))) {
 		err = -EFAULT;
 		goto err_wipe;
 	}

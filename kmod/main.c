@@ -34,9 +34,13 @@ static int __init tlso_init(void)
 	if (err)
 		return err;
 
-	err = tlso_genl_init();
+	err = tlso_hs_init();
 	if (err)
 		goto err_stat;
+
+	err = tlso_genl_init();
+	if (err)
+		goto err_hs;
 
 	err = tlso_ulp_register(ulp_name);
 	if (err)
@@ -47,6 +51,8 @@ static int __init tlso_init(void)
 
 err_genl:
 	tlso_genl_exit();
+err_hs:
+	tlso_hs_exit();
 err_stat:
 	tlso_stat_exit();
 	return err;
@@ -56,6 +62,7 @@ static void __exit tlso_exit(void)
 {
 	tlso_ulp_unregister();
 	tlso_genl_exit();
+	tlso_hs_exit();
 	tlso_stat_exit();
 	pr_info("unloaded\n");
 }

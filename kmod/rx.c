@@ -17,6 +17,13 @@
 
 #include "tlso.h"
 
+/*
+ * Records one read may take from TCP before it returns what it has, or
+ * lets go of the socket and the CPU a moment: a peer may send records of
+ * no content without end.
+ */
+#define TLSO_RX_RECS_PER_CALL	64
+
 /* Record pages are order-0 and not highmem (x86_64): see tx.c. */
 static u8 *tlso_page_ptr(struct page **pages, u32 pos)
 {
@@ -35,11 +42,18 @@ static void tlso_pages_free(struct page **pages)
 	}
 }
 
-static int tlso_pages_alloc(struct page **pages, gfp_t gfp)
+/*
+ * Give every slot a page, keeping those already there (the pages a spare
+ * record brought); on failure none is left, so that pages[0] tells
+ * whether the buffer is whole.
+ */
+static int tlso_pages_fill(struct page **pages, gfp_t gfp)
 {
 	int i;
 
 	for (i = 0; i < TLSO_REC_PAGES; i++) {
+		if (pages[i])
+			continue;
 		pages[i] = alloc_page(gfp);
 		if (!pages[i]) {
 			tlso_pages_free(pages);
@@ -183,6 +197,52 @@ static void tlso_rxrec_destroy(struct tlso_rxrec *rec)
 	kfree(rec);
 }
 
+/* What a record takes of the machine's memory, as TCP counts an skb. */
+static u32 tlso_rxrec_truesize(const struct tlso_rxrec *rec)
+{
+	u32 size = sizeof(*rec);
+	int i;
+
+	for (i = 0; i < TLSO_REC_PAGES; i++)
+		if (rec->pages[i])
+			size += PAGE_SIZE;
+	return size;
+}
+
+/*
+ * A listed record is charged to the socket's receive memory, as the
+ * segments it came from were until tlso took them out of TCP: so TCP's
+ * window shrinks while records wait to be read, and a peek stops
+ * decrypting ahead at sk_rcvbuf.
+ */
+static void tlso_rxrec_charge(struct sock *sk, struct tlso_rxrec *rec)
+{
+	rec->truesize = tlso_rxrec_truesize(rec);
+	atomic_add(rec->truesize, &sk->sk_rmem_alloc);
+}
+
+/*
+ * A record that stays listed past this read (a peek's) keeps only the
+ * pages its content uses: a record of one byte must not hold five.
+ */
+static void tlso_rxrec_trim(struct sock *sk, struct tlso_rxrec *rec)
+{
+	u32 first = rec->off >> PAGE_SHIFT;
+	u32 last = (rec->off + rec->len - 1) >> PAGE_SHIFT;
+	u32 size;
+	int i;
+
+	for (i = 0; i < TLSO_REC_PAGES; i++) {
+		if (!rec->pages[i] || (rec->len && i >= first && i <= last))
+			continue;
+		__free_page(rec->pages[i]);
+		rec->pages[i] = NULL;
+	}
+	size = tlso_rxrec_truesize(rec);
+	atomic_sub(rec->truesize - size, &sk->sk_rmem_alloc);
+	rec->truesize = size;
+}
+
 /* A record no longer listed: the spare if there is none, else gone. */
 static void tlso_rxrec_put(struct tlso_rx *rx, struct tlso_rxrec *rec)
 {
@@ -197,10 +257,14 @@ static void tlso_rxrec_put(struct tlso_rx *rx, struct tlso_rxrec *rec)
  * Decrypt the whole record in rx->in.  With to != NULL, try to decrypt
  * the content straight into the reader's buffer; *zc tells whether that
  * happened (and then *len bytes went there).  Otherwise the content stays
- * in a struct tlso_rxrec appended to rx->recs.
+ * in a struct tlso_rxrec appended to rx->recs and returned in *out,
+ * trimmed to its content when the caller keeps it (a peek) -- unless it
+ * is application data of no bytes, which nobody can read, and which goes
+ * at once (*out NULL).
  */
 static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
-			   struct iov_iter *to, bool *zc, u32 *len)
+			   struct iov_iter *to, bool keep, bool *zc, u32 *len,
+			   struct tlso_rxrec **out)
 {
 	const struct tlso_prot *p = &ctx->prot;
 	struct tlso_rx *rx = &ctx->rx;
@@ -217,6 +281,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 	int nsrc, npages = -1, err, i;
 
 	*zc = false;
+	*out = NULL;
 	/* As on send: the last sequence number is never used. */
 	if (!memchr_inv(d->seq, 0xff, TLSO_SEQ_LEN)) {
 		err = -EBADMSG;
@@ -283,11 +348,20 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 		rec->len = plain;
 	}
 	rec->type = type;
+	*len = rec->len;
+	if (type == TLSO_TYPE_DATA && !rec->len) {
+		/* in[] keeps its pages for the next record. */
+		tlso_rxrec_put(rx, rec);
+		goto done;
+	}
 	/* The record keeps these pages; in[] gets the spare's, if any. */
 	for (i = 0; i < TLSO_REC_PAGES; i++)
 		swap(rec->pages[i], rx->in[i]);
 	list_add_tail(&rec->list, &rx->recs);
-	*len = rec->len;
+	tlso_rxrec_charge(sk, rec);
+	if (keep)
+		tlso_rxrec_trim(sk, rec);
+	*out = rec;
 
 	if (p->version == TLS_1_3_VERSION && type == TLSO_TYPE_HANDSHAKE &&
 	    rec->len && *tlso_page_ptr(rec->pages, rec->off) ==
@@ -297,8 +371,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 		tlso_stat_inc(sock_net(sk), TLSO_MIB_RX_REKEY_RECEIVED);
 	}
 	/* A buffer now, so that data_ready can gather the next record. */
-	if (!rx->in[0])
-		tlso_pages_alloc(rx->in, GFP_KERNEL);
+	tlso_pages_fill(rx->in, GFP_KERNEL);
 
 done:
 	tlso_rx_reset_in(rx);
@@ -317,9 +390,12 @@ out:
 	return err;
 }
 
-static void tlso_rxrec_free(struct tlso_rx *rx, struct tlso_rxrec *rec)
+static void tlso_rxrec_free(struct sock *sk, struct tlso_rx *rx,
+			    struct tlso_rxrec *rec)
 {
 	list_del(&rec->list);
+	atomic_sub(rec->truesize, &sk->sk_rmem_alloc);
+	rec->truesize = 0;
 	tlso_rxrec_put(rx, rec);
 }
 
@@ -397,6 +473,7 @@ static int tlso_rx_post_handshake(struct sock *sk, struct tlso_ctx *ctx,
 	return err;
 }
 
+/* Under lock_sock: a record of len (at most 2^14) bytes of data. */
 int tlso_rx_inject(struct tlso_ctx *ctx, struct list_head *after,
 		   const u8 *data, u32 len)
 {
@@ -405,19 +482,23 @@ int tlso_rx_inject(struct tlso_ctx *ctx, struct list_head *after,
 
 	if (!rec)
 		return -ENOMEM;
-	if (tlso_pages_alloc(rec->pages, GFP_KERNEL)) {
-		kfree(rec);
-		return -ENOMEM;
-	}
 	while (pos < len) {
 		u32 n = min_t(u32, len - pos, PAGE_SIZE - (pos & ~PAGE_MASK));
+		struct page **page = &rec->pages[pos >> PAGE_SHIFT];
 
+		if (!*page)
+			*page = alloc_page(GFP_KERNEL);
+		if (!*page) {
+			tlso_rxrec_destroy(rec);
+			return -ENOMEM;
+		}
 		memcpy(tlso_page_ptr(rec->pages, pos), data + pos, n);
 		pos += n;
 	}
 	rec->len = len;
 	rec->type = TLSO_TYPE_DATA;
 	list_add(&rec->list, after);
+	tlso_rxrec_charge(ctx->sk, rec);
 	return 0;
 }
 
@@ -468,6 +549,52 @@ static int tlso_rx_wait(struct sock *sk, struct tlso_ctx *ctx, long *timeo)
 	return 1;
 }
 
+/*
+ * Records read out gave their memory back to the socket: if the window
+ * TCP last announced is less than half of what there is room for now,
+ * tell the peer, as tcp_cleanup_rbuf() does for TCP's own readers -- a
+ * peer that a shut window stopped would otherwise wait for its next
+ * window probe, which backs off to minutes.
+ */
+static void tlso_rx_window_update(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 now = tcp_receive_window(tp);
+	int room = tcp_space(sk);
+
+	if ((sk->sk_shutdown & RCV_SHUTDOWN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return;
+	/* TCP would offer no more than this in the ACK (tcp_select_window). */
+	room = min_t(int, room, tp->rcv_ssthresh);
+	if (room < (int)inet_csk(sk)->icsk_ack.rcv_mss ||
+	    2 * now > tp->window_clamp || (u32)room < 2 * now)
+		return;
+	__tcp_send_ack(sk, tp->rcv_nxt);
+}
+
+/*
+ * A call has decrypted TLSO_RX_RECS_PER_CALL records: a peer streaming
+ * empty records must not hold the reader (and the socket) for ever.
+ * Returns 1 to stop with what was copied, 0 to go on after giving the
+ * CPU and the socket lock away a moment, or an error.
+ */
+static int tlso_rx_yield(struct sock *sk, size_t copied, int target,
+			 bool peek, long timeo)
+{
+	if (copied && (copied >= target || peek || !timeo))
+		return 1;
+	if (!timeo)
+		return -EAGAIN;
+	release_sock(sk);
+	cond_resched();
+	lock_sock(sk);
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 0;
+}
+
 int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		 int flags, int *addr_len)
 {
@@ -477,8 +604,9 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	struct tlso_rxrec *cur = NULL;
 	u32 skip = 0;	/* MSG_PEEK: bytes of cur already returned */
 	size_t copied = 0;
+	int decrypted = 0;	/* records this call took from TCP */
+	int rmem, target, err = 0;
 	u8 control = 0;
-	int target, err = 0;
 	long timeo;
 
 	if (flags & MSG_ERRQUEUE)
@@ -490,6 +618,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		return ctx->sk_proto->recvmsg(sk, msg, len, flags, addr_len);
 
 	lock_sock(sk);
+	rmem = atomic_read(&sk->sk_rmem_alloc);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	if (!list_empty(&rx->recs))
@@ -512,7 +641,22 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 				err = -EKEYEXPIRED;
 				break;
 			}
-			if (!rx->in[0] && tlso_pages_alloc(rx->in, GFP_KERNEL)) {
+			/*
+			 * A peek keeps what it decrypts: not past the receive
+			 * buffer, as TCP queues no more than that either.
+			 */
+			if (peek && copied && atomic_read(&sk->sk_rmem_alloc) >=
+					      READ_ONCE(sk->sk_rcvbuf))
+				break;
+			if (decrypted == TLSO_RX_RECS_PER_CALL) {
+				err = tlso_rx_yield(sk, copied, target, peek,
+						    timeo);
+				if (err)
+					break;
+				decrypted = 0;
+				continue;
+			}
+			if (!rx->in[0] && tlso_pages_fill(rx->in, GFP_KERNEL)) {
 				err = -ENOMEM;
 				break;
 			}
@@ -532,10 +676,12 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			can_zc = !peek && user_backed_iter(&msg->msg_iter) &&
 				 (!control || control == TLSO_TYPE_DATA);
 			err = tlso_rx_decrypt(sk, ctx, can_zc ?
-					      &msg->msg_iter : NULL, &zc, &got);
+					      &msg->msg_iter : NULL, peek,
+					      &zc, &got, &cur);
 			if (err)
 				break;
-			if (zc) {
+			decrypted++;
+			if (zc && got) {
 				/* Only data goes straight to the reader. */
 				err = tlso_rx_type(msg, TLSO_TYPE_DATA,
 						   &control);
@@ -544,10 +690,10 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 				err = 0;
 				copied += got;
 				msg->msg_flags |= MSG_EOR;
-				continue;
 			}
-			cur = list_last_entry(&rx->recs, struct tlso_rxrec,
-					      list);
+			/* Nothing to read in an empty data record. */
+			if (!cur)
+				continue;
 			skip = 0;
 		}
 
@@ -557,7 +703,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			if (!list_is_last(&cur->list, &rx->recs))
 				next = list_next_entry(cur, list);
 			err = tlso_rx_post_handshake(sk, ctx, cur);
-			tlso_rxrec_free(rx, cur);
+			tlso_rxrec_free(sk, rx, cur);
 			cur = next;
 			skip = 0;
 			if (err < 0)
@@ -587,7 +733,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			if (!list_is_last(&cur->list, &rx->recs))
 				next = list_next_entry(cur, list);
 			if (!peek) {
-				tlso_rxrec_free(rx, cur);
+				tlso_rxrec_free(sk, rx, cur);
 				msg->msg_flags |= MSG_EOR;
 			}
 			cur = next;
@@ -602,6 +748,8 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	 * may come to call data_ready, and poll must see it.
 	 */
 	tlso_rx_pull(sk, ctx);
+	if (atomic_read(&sk->sk_rmem_alloc) < rmem)
+		tlso_rx_window_update(sk);
 	release_sock(sk);
 	return copied ? copied : err;
 }
@@ -636,7 +784,7 @@ int tlso_rx_init(struct sock *sk, struct tlso_ctx *ctx)
 	struct tlso_rx *rx = &ctx->rx;
 	int err;
 
-	err = tlso_pages_alloc(rx->in, GFP_KERNEL);
+	err = tlso_pages_fill(rx->in, GFP_KERNEL);
 	if (err)
 		return err;
 	tlso_rx_reset_in(rx);
@@ -668,8 +816,9 @@ void tlso_rx_release(struct sock *sk, struct tlso_ctx *ctx)
 		sk->sk_data_ready = rx->saved_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
 	while (!list_empty(&rx->recs))
-		tlso_rxrec_free(rx, list_first_entry(&rx->recs,
-						     struct tlso_rxrec, list));
+		tlso_rxrec_free(sk, rx, list_first_entry(&rx->recs,
+							 struct tlso_rxrec,
+							 list));
 	if (rx->spare) {
 		tlso_rxrec_destroy(rx->spare);
 		rx->spare = NULL;

@@ -48,7 +48,7 @@ int tlso_setsockopt(struct sock *sk, int level, int optname,
 		err = tlso_key_set(sk, optval, optlen, optname == TLS_TX);
 		release_sock(sk);
 		if (optname == TLS_TX)
-			mutex_unlock(&ctx->tx.lock);
+			tlso_tx_unlock(ctx);
 		return err;
 	case TLS_TX_ZEROCOPY_RO:
 		lock_sock(sk);

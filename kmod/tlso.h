@@ -57,6 +57,9 @@ struct tlso_txrec {
 	u32 push_off;
 };
 
+/* tlso_tx.flags: the work found the send lock held, and left the push. */
+#define TLSO_TX_WORK_DEFERRED	0
+
 struct tlso_tx {
 	struct mutex lock;	/* one sender at a time, outside lock_sock */
 	struct tlso_dir dir;
@@ -64,6 +67,7 @@ struct tlso_tx {
 	struct tlso_txrec *pend;	/* sealed, not all in TCP yet */
 	int pend_flags;
 	struct work_struct work;	/* pushes pend when TCP has room */
+	unsigned long flags;	/* TLSO_TX_* bits */
 	void (*saved_write_space)(struct sock *sk);
 	int err;	/* sticky: sequence numbers used up */
 	bool closing;
@@ -78,6 +82,7 @@ struct tlso_rxrec {
 	struct page *pages[TLSO_REC_PAGES];
 	u32 off;	/* where the unread content starts */
 	u32 len;	/* content bytes left */
+	u32 truesize;	/* charged to sk_rmem_alloc while listed */
 	u8 type;
 };
 
@@ -104,24 +109,37 @@ struct tlso_rx {
 	u8 tail;
 };
 
-/* A handshake request for tlsod (handshake.c). */
+struct tlso_hs_user;
+
+/*
+ * A handshake request for tlsod (handshake.c).  Fields from id to
+ * sock_uid are set before it is queued and never change after.
+ */
 struct tlso_hs {
-	struct list_head list;	/* pending or accepted, under tlso_hs_lock */
+	struct list_head list;	/* queued or taken, under the netns lock */
+	refcount_t ref;		/* the lists' (then its ender's), ACCEPT's */
 	u64 id;
-	struct sock *sk;	/* held */
-	struct file *file;	/* held: what ACCEPT installs in tlsod */
-	struct tlso_handshake_req req;
-	u32 portid;		/* tlsod's netlink socket, once accepted */
-	bool ended;
+	struct sock *sk;	/* held; its file is not */
+	struct tlso_handshake_req req;	/* timeout_ms clamped */
+	/* who asked, at TLSO_HANDSHAKE */
+	kuid_t uid;		/* effective */
+	kgid_t gid;
+	struct pid *pid;	/* held: the requester's thread group */
+	kuid_t sock_uid;	/* the socket's owner */
+	/* under the netns lock */
+	struct tlso_hs_user *user;	/* its count against the user cap */
+	u32 portid;		/* tlsod's netlink socket, once taken */
+	bool ended;		/* off the lists: its ender has it */
 	struct delayed_work timeout;
 };
 
-/* What ACCEPT holds of a request while it hands it out. */
-struct tlso_hs_ticket {
-	u64 id;
-	struct tlso_handshake_req req;
-	struct sock *sk;	/* held */
-	struct file *file;	/* held, until installed in the daemon */
+/* How a request ended, for tlso_hs_end(). */
+struct tlso_hs_outcome {
+	u32 status;		/* 0 or positive errno */
+	u32 peer_auth;		/* TLSO_AUTH_*, on success */
+	const char *identity;	/* NULL for none */
+	const u8 *data;		/* read past Finished */
+	u32 len;
 };
 
 /* Per-socket state, hung off icsk_ulp_data while tlso is attached. */
@@ -148,6 +166,7 @@ struct tlso_ctx {
 	u32 hs_state;		/* TLSO_HS_* */
 	u32 hs_status;		/* positive errno */
 	struct pid *hs_owner;	/* tlsod's process while it runs */
+	u32 hs_peer_auth;	/* TLSO_AUTH_* */
 	char hs_identity[TLSO_IDENTITY_SIZE];
 };
 
@@ -205,6 +224,7 @@ void tlso_tx_release(struct sock *sk, struct tlso_ctx *ctx);
 int tlso_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 void tlso_splice_eof(struct socket *sock);
 int tlso_tx_flush(struct sock *sk, struct tlso_ctx *ctx, int flags);
+void tlso_tx_unlock(struct tlso_ctx *ctx);
 void tlso_shutdown(struct sock *sk, int how);
 int tlso_sendpage(struct sock *sk, struct page *page, int offset,
 		  size_t size, int flags);
@@ -225,19 +245,21 @@ int tlso_rx_inject(struct tlso_ctx *ctx, struct list_head *after,
 		   const u8 *data, u32 len);
 
 /* handshake.c */
+int tlso_hs_init(void);
+void tlso_hs_exit(void);
 int tlso_hs_start(struct sock *sk, sockptr_t optval, unsigned int optlen);
 int tlso_hs_status(struct sock *sk, char __user *optval, int __user *optlen);
 int tlso_hs_gate(struct sock *sk, struct tlso_ctx *ctx, bool nonblock);
 __poll_t tlso_hs_poll_mask(struct tlso_ctx *ctx, __poll_t mask);
 int tlso_hs_key_gate(struct tlso_ctx *ctx);
-int tlso_hs_take(const struct net *net, u32 portid,
-		 struct tlso_hs_ticket *t);
-void tlso_hs_untake(struct tlso_hs_ticket *t);
-void tlso_hs_handed_out(struct tlso_hs_ticket *t);
+void tlso_hs_close(struct sock *sk, struct tlso_ctx *ctx);
+struct tlso_hs *tlso_hs_take(const struct net *net, u32 portid);
+struct file *tlso_hs_file(struct tlso_hs *hs);
+bool tlso_hs_untake(struct tlso_hs *hs);
+void tlso_hs_handed_out(struct tlso_hs *hs);
 struct tlso_hs *tlso_hs_find(const struct net *net, u64 id, u32 portid,
 			     const struct sock *sk);
-void tlso_hs_end(struct tlso_hs *hs, int status, const char *identity,
-		 const u8 *data, u32 len);
+void tlso_hs_end(struct tlso_hs *hs, const struct tlso_hs_outcome *out);
 void tlso_hs_daemon_gone(const struct net *net, u32 portid);
 
 /* genl.c */

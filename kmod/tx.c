@@ -166,6 +166,32 @@ static void tlso_txrec_trim(struct tlso_txrec *rec, u32 size)
 }
 
 /*
+ * Errors after which a sealed record stays pending and goes out before
+ * anything else: a full send buffer (non-blocking, or SO_SNDTIMEO), or a
+ * signal.  Any other error of TCP's means the stream will never carry it.
+ */
+static bool tlso_tx_later(int err)
+{
+	return err == -EAGAIN || err == -EINTR || err == -ERESTARTSYS;
+}
+
+/*
+ * Whether a record may be sealed now: not when the stream cannot carry
+ * it (a sequence number would wrap, an error, shutdown for sending), so
+ * that no record is counted or reported sent that never leaves.
+ */
+static int tlso_tx_may_seal(struct sock *sk, struct tlso_ctx *ctx)
+{
+	if (ctx->tx.err)
+		return ctx->tx.err;
+	if (sk->sk_err)
+		return -sk->sk_err;
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		return -EPIPE;
+	return 0;
+}
+
+/*
  * Encrypt the record and advance the sequence.  The plaintext is either
  * already in the record (src == NULL) or in the caller's pages (src, with
  * nsrc entries to which the AAD and TLS 1.3 type entries are added here).
@@ -184,6 +210,9 @@ static int tlso_tx_seal(struct sock *sk, struct tlso_ctx *ctx,
 	unsigned int aad_len;
 	int n, err;
 
+	err = tlso_tx_may_seal(sk, ctx);
+	if (err)
+		return err;
 	tlso_record_build(hdr, p, rec->type, rec->plain, d->iv + p->salt_len);
 	tlso_txrec_write(rec, 0, hdr, hlen);
 	*type = rec->type;
@@ -243,15 +272,17 @@ static int tlso_tcp_send_page(struct sock *sk, struct page *page, u32 off,
 
 /*
  * Hand the sealed record to TCP, which takes its own page references.
- * Returns 0 once TCP has all of it, -EAGAIN when a non-blocking send
- * filled the send buffer first (the rest goes when TCP has room), or
- * TCP's error.
+ * Returns 0 once TCP has all of it, an error tlso_tx_later() accepts
+ * (the rest goes when TCP has room), or TCP's error for good, and then
+ * the record is dropped.  SIGPIPE is the caller's to raise: TCP's error
+ * may not be what the caller reports.
  */
 static int tlso_tx_push(struct sock *sk, struct tlso_ctx *ctx, int flags)
 {
 	struct tlso_txrec *rec = ctx->tx.pend;
 
-	flags &= MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE;
+	flags &= MSG_DONTWAIT | MSG_MORE;
+	flags |= MSG_NOSIGNAL;
 	while (rec->push_frag < rec->nfrags) {
 		struct tlso_frag *f = &rec->frags[rec->push_frag];
 		bool last = rec->push_frag == rec->nfrags - 1;
@@ -261,8 +292,14 @@ static int tlso_tx_push(struct sock *sk, struct tlso_ctx *ctx, int flags)
 					 f->len - rec->push_off,
 					 last ? flags : flags | MSG_MORE |
 						MSG_SENDPAGE_NOTLAST);
-		if (ret <= 0)
-			return ret ? ret : -EAGAIN;
+		if (ret <= 0) {
+			ret = ret ? ret : -EAGAIN;
+			if (!tlso_tx_later(ret)) {
+				ctx->tx.pend = NULL;
+				tlso_txrec_free(rec);
+			}
+			return ret;
+		}
 		rec->push_off += ret;
 		if (rec->push_off == f->len) {
 			rec->push_frag++;
@@ -350,8 +387,12 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 	u32 over = tlso_rec_hdr_len(p) + p->tail_len + TLSO_TAG_LEN;
 	bool zc_src = user_backed_iter(from) || iov_iter_is_bvec(from);
 	size_t copied = 0;
-	int err = 0;
+	int err;
 
+	/* Not a byte taken, not even into an open record, for a dead stream. */
+	err = tlso_tx_may_seal(sk, ctx);
+	if (err)
+		goto out;
 	/* A record never mixes types: close a different open one first. */
 	if (ctx->tx.open && ctx->tx.open->type != type) {
 		err = tlso_tx_flush(sk, ctx, flags);
@@ -370,10 +411,10 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 		size_t n;
 		u32 chunk;
 
-		if (ctx->tx.err || sk->sk_err) {
-			err = ctx->tx.err ? : -sk->sk_err;
+		/* TCP may have let go of the socket lock while it waited. */
+		err = tlso_tx_may_seal(sk, ctx);
+		if (err)
 			goto out;
-		}
 		if (!rec) {
 			u32 want = more || left > TLSO_MAX_PLAIN ?
 				   TLSO_MAX_PLAIN : left;
@@ -397,10 +438,12 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 				goto out;
 			}
 			if (zn > 0) {
-				copied += zn;
 				ctx->tx.open = NULL;
 				ctx->tx.pend = rec;
 				err = tlso_tx_push(sk, ctx, flags);
+				if (err && !tlso_tx_later(err))
+					goto out;
+				copied += zn;
 				if (err)
 					goto out;
 				continue;
@@ -419,8 +462,12 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 		    rec->plain + over == rec->cap ||
 		    (!iov_iter_count(from) && !more)) {
 			err = tlso_tx_close_open(sk, ctx, flags);
-			if (err)
+			if (err) {
+				/* Dropped, never to leave: not sent. */
+				if (!tlso_tx_later(err))
+					copied -= n;
 				goto out;
+			}
 		}
 	}
 	/* An empty send without MSG_MORE still ends an open record. */
@@ -430,7 +477,8 @@ out:
 	/*
 	 * Data taken into a record counts as sent even when TCP could not
 	 * take the record yet: it is sealed, and goes out before anything
-	 * else.
+	 * else.  A record TCP refused for good, or that could not be sealed,
+	 * does not count.
 	 */
 	if (copied)
 		return copied;
@@ -494,7 +542,7 @@ out:
 	if (err < 0)
 		err = sk_stream_error(sk, flags, err);
 	release_sock(sk);
-	mutex_unlock(&ctx->tx.lock);
+	tlso_tx_unlock(ctx);
 	return err;
 }
 
@@ -531,7 +579,7 @@ int tlso_sendpage(struct sock *sk, struct page *page, int offset,
 	if (err < 0)
 		err = sk_stream_error(sk, flags, err);
 	release_sock(sk);
-	mutex_unlock(&ctx->tx.lock);
+	tlso_tx_unlock(ctx);
 	return err;
 }
 #endif
@@ -548,18 +596,44 @@ void tlso_splice_eof(struct socket *sock)
 	lock_sock(sk);
 	tlso_tx_flush(sk, ctx, 0);
 	release_sock(sk);
-	mutex_unlock(&ctx->tx.lock);
+	tlso_tx_unlock(ctx);
 }
 
+/*
+ * Let go of the send lock, and hand back the push that tlso_tx_work()
+ * left to the holder: a record may still be pending, and no write_space
+ * need come to push it (TCP's queue may be empty by now).
+ */
+void tlso_tx_unlock(struct tlso_ctx *ctx)
+{
+	mutex_unlock(&ctx->tx.lock);
+	/* Fully ordered after the unlock: pairs with tlso_tx_work(). */
+	if (test_and_clear_bit(TLSO_TX_WORK_DEFERRED, &ctx->tx.flags) &&
+	    READ_ONCE(ctx->tx.pend) && !READ_ONCE(ctx->tx.closing))
+		schedule_work(&ctx->tx.work);
+}
+
+/*
+ * Push what TCP had no room for.  Never wait for the send lock: its
+ * holder may be a sender blocked for as long as the peer keeps its
+ * window shut, and a worker asleep behind it is a hung task.  The holder
+ * pushes the record itself, and tlso_tx_unlock() queues this again when
+ * it leaves.
+ */
 static void tlso_tx_work(struct work_struct *work)
 {
 	struct tlso_ctx *ctx = container_of(work, struct tlso_ctx, tx.work);
 	struct sock *sk = ctx->sk;
 
-	mutex_lock(&ctx->tx.lock);
+	set_bit(TLSO_TX_WORK_DEFERRED, &ctx->tx.flags);
+	/* The bit is seen by the holder, or its unlock by the trylock. */
+	smp_mb__after_atomic();
+	if (!mutex_trylock(&ctx->tx.lock))
+		return;
+	clear_bit(TLSO_TX_WORK_DEFERRED, &ctx->tx.flags);
 	lock_sock(sk);
 	if (!ctx->tx.closing && ctx->tx.pend)
-		tlso_tx_push(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+		tlso_tx_push(sk, ctx, MSG_DONTWAIT);
 	release_sock(sk);
 	mutex_unlock(&ctx->tx.lock);
 }
@@ -608,36 +682,12 @@ static void tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
 		     TLSO_TYPE_ALERT, false);
 }
 
-/* shutdown(SHUT_WR): close_notify first. */
-void tlso_shutdown(struct sock *sk, int how)
-{
-	struct tlso_ctx *ctx = tlso_get_ctx(sk);
-
-	sock_owned_by_me(sk);
-	/* The send lock ranks above lock_sock: only try it. */
-	if ((how & SEND_SHUTDOWN) && ctx->tx_ready && ctx->daemon_mode &&
-	    mutex_trylock(&ctx->tx.lock)) {
-		u8 shut = sk->sk_shutdown;
-
-		/*
-		 * inet_shutdown() marks the socket before calling here, and
-		 * TCP would refuse these last records; nobody else can send
-		 * while the socket lock is held.
-		 */
-		WRITE_ONCE(sk->sk_shutdown, shut & ~SEND_SHUTDOWN);
-		tlso_tx_flush(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
-		tlso_tx_close_notify(sk, ctx);
-		WRITE_ONCE(sk->sk_shutdown, shut);
-		mutex_unlock(&ctx->tx.lock);
-	}
-	ctx->sk_proto->shutdown(sk, how);
-}
-
 /*
  * Let TCP queue the last records whatever its send buffer holds: close()
- * must neither block on a peer that does not read nor drop data the
- * caller was told was sent.  TCP sends them after close, as it sends the
- * rest of its queue.  At most two records, so the excess is bounded.
+ * and shutdown() must neither block on a peer that does not read nor
+ * drop data the caller was told was sent.  TCP sends them before its
+ * FIN, as it sends the rest of its queue.  At most two records, so the
+ * excess is bounded.
  */
 static void tlso_tx_room_for_last(struct sock *sk, struct tlso_ctx *ctx)
 {
@@ -650,6 +700,40 @@ static void tlso_tx_room_for_last(struct sock *sk, struct tlso_ctx *ctx)
 	need += READ_ONCE(sk->sk_wmem_queued);
 	if (need > READ_ONCE(sk->sk_sndbuf))
 		WRITE_ONCE(sk->sk_sndbuf, need);
+}
+
+/*
+ * shutdown(SHUT_WR): what send() reported sent goes out before TCP's FIN
+ * -- a record TCP had no room for yet, an open MSG_MORE record -- and on
+ * sockets tlsod set up, close_notify after it.
+ */
+void tlso_shutdown(struct sock *sk, int how)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sk);
+
+	sock_owned_by_me(sk);
+	/*
+	 * The send lock ranks above lock_sock: only try it.  A sender that
+	 * holds it pushes its own record, and learns that TCP refused it.
+	 */
+	if ((how & SEND_SHUTDOWN) && ctx->tx_ready &&
+	    mutex_trylock(&ctx->tx.lock)) {
+		u8 shut = sk->sk_shutdown;
+
+		/*
+		 * inet_shutdown() marks the socket before calling here, and
+		 * TCP would refuse these last records; nobody else can send
+		 * while the socket lock is held.
+		 */
+		WRITE_ONCE(sk->sk_shutdown, shut & ~SEND_SHUTDOWN);
+		if (ctx->tx.pend || ctx->tx.open || ctx->daemon_mode)
+			tlso_tx_room_for_last(sk, ctx);
+		tlso_tx_flush(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+		tlso_tx_close_notify(sk, ctx);
+		WRITE_ONCE(sk->sk_shutdown, shut);
+		tlso_tx_unlock(ctx);
+	}
+	ctx->sk_proto->shutdown(sk, how);
 }
 
 /*

@@ -65,8 +65,9 @@ static void tlso_detach(struct sock *sk, struct tlso_ctx *ctx)
 
 /*
  * Close: records already sent go out first (pushing may wait for send
- * space, so no lock is held across it), then the socket is given back to
- * TCP, which closes it.  The module stays pinned until TCP destroys the
+ * space, so no lock is held across it), a handshake request still
+ * waiting ends (nobody is left to wait for it), then the socket is given
+ * back to TCP, which closes it.  The module stays pinned until TCP destroys the
  * socket and calls tcp_cleanup_ulp(), which runs tlso_ulp_release() and
  * drops the reference.
  */
@@ -78,6 +79,7 @@ static void tlso_close(struct sock *sk, long timeout)
 	if (ctx->tx_ready)
 		tlso_tx_release(sk, ctx);
 	lock_sock(sk);
+	tlso_hs_close(sk, ctx);
 	if (ctx->rx_ready)
 		tlso_rx_release(sk, ctx);
 	tlso_detach(sk, ctx);

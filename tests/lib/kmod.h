@@ -91,6 +91,34 @@ static inline int kmod_read_file(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* tlso's module parameter name (/sys/module/tlso/parameters): it, or -1. */
+static inline long kmod_param_get(const char *name)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/module/tlso/parameters/%s", name);
+	if (kmod_read_file(path, buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+/* Set it: 0, or -errno (EINVAL for a value the module refuses). */
+static inline int kmod_param_set(const char *name, long value)
+{
+	char path[128], buf[32];
+	int fd, n, err = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/tlso/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%ld", value);
+	if (write(fd, buf, n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 /* Whether name is one of the whitespace-separated words of the file. */
 static inline bool kmod_file_has_word(const char *path, const char *name)
 {

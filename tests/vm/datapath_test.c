@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <time.h>
 #include <linux/tls.h>
@@ -588,6 +589,177 @@ TEST_F(dp, poll_after_a_read_sees_the_next_record)
 	EXPECT_EQ(poll(&p, 1, 2000), 1);
 	ASSERT_EQ(recv(self->ra, got, sizeof(got), MSG_DONTWAIT), 6);
 	EXPECT_MEMEQ(got, "second", 6);
+}
+
+static volatile sig_atomic_t sigpipes;
+
+static void count_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipes++;
+}
+
+static void catch_sigpipe(void)
+{
+	struct sigaction sa = { 0 };
+
+	sa.sa_handler = count_sigpipe;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigpipes = 0;
+}
+
+/*
+ * After shutdown(SHUT_WR) nothing more may be sealed: send is EPIPE,
+ * with SIGPIPE unless MSG_NOSIGNAL, and no record is counted or reaches
+ * the wire.
+ */
+TEST_F(dp, send_after_shutdown_is_epipe)
+{
+	struct tlso_info before, after;
+	uint8_t wire[256];
+	ssize_t n;
+	int e;
+
+	catch_sigpipe();
+	ASSERT_EQ(send(self->ra, "one", 3, 0), 3);
+	if (is_tlso(variant))
+		ASSERT_OK(sock_tlso_info(self->ra, &before));
+	ASSERT_OK(shutdown(self->ra, SHUT_WR));
+	n = send(self->ra, "two", 3, MSG_NOSIGNAL);
+	e = errno;
+	if (n >= 0 && !is_tlso(variant)) {
+		/* They never leave: the first record, then the end. */
+		n = wire_read_raw(self->rb, wire, sizeof(wire), 2000);
+		EXPECT_EQ(wire_count_records(wire, n), 1);
+		SKIP("this kernel's kTLS reports bytes sent after "
+		     "shutdown(SHUT_WR), which never leave");
+	}
+	EXPECT_EQ(n, -1);
+	EXPECT_EQ(e, EPIPE);
+	EXPECT_EQ(sigpipes, 0);
+	EXPECT_ERRNO(send(self->ra, "two", 3, 0), EPIPE);
+	EXPECT_EQ(sigpipes, 1);
+	/* Not even into an open record. */
+	EXPECT_ERRNO(send(self->ra, "two", 3, MSG_MORE | MSG_NOSIGNAL), EPIPE);
+	if (is_tlso(variant)) {
+		ASSERT_OK(sock_tlso_info(self->ra, &after));
+		EXPECT_EQ(after.tx_records, before.tx_records);
+		EXPECT_EQ(after.tx_bytes, before.tx_bytes);
+	}
+	/* The first record, then the end of the stream. */
+	n = wire_read_raw(self->rb, wire, sizeof(wire), 2000);
+	EXPECT_EQ(wire_count_records(wire, n), 1);
+	EXPECT_EQ(recv(self->rb, wire, sizeof(wire), MSG_DONTWAIT), 0);
+}
+
+/*
+ * The peer resets the connection and a recv reports it (ECONNRESET,
+ * which clears the socket's error): a send then fails as it fails on
+ * kTLS, EPIPE, and reports no bytes.
+ */
+TEST_F(dp, send_after_a_reset_read_by_recv)
+{
+	struct linger lg = { 1, 0 };
+	struct tlso_info before, after;
+	char c;
+	ssize_t n;
+	int e;
+
+	catch_sigpipe();
+	ASSERT_OK(setsockopt(self->rb, SOL_SOCKET, SO_LINGER, &lg,
+			     sizeof(lg)));
+	close(self->rb);
+	self->rb = -1;
+	EXPECT_ERRNO(recv(self->ra, &c, 1, 0), ECONNRESET);
+	if (is_tlso(variant))
+		ASSERT_OK(sock_tlso_info(self->ra, &before));
+	n = send(self->ra, "after", 5, MSG_NOSIGNAL);
+	e = errno;
+	TH_LOG("send after the reset: %zd (%s)", n, n < 0 ? strerror(e) : "-");
+	if (n >= 0 && !is_tlso(variant))
+		SKIP("this kernel's kTLS reports bytes sent after a reset, "
+		     "which never leave");
+	EXPECT_EQ(n, -1);
+	EXPECT_EQ(e, EPIPE);
+	EXPECT_ERRNO(send(self->ra, "again", 5, MSG_NOSIGNAL), EPIPE);
+	EXPECT_EQ(sigpipes, 0);
+	if (is_tlso(variant)) {
+		ASSERT_OK(sock_tlso_info(self->ra, &after));
+		EXPECT_EQ(after.tx_records, before.tx_records);
+	}
+}
+
+/* Non-blocking sends of whole records until EAGAIN: the bytes reported. */
+static size_t fill_nonblocking(int fd, unsigned int seed)
+{
+	size_t rec = 16384, sent = 0, i;
+	unsigned char *buf = malloc(rec);
+
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
+	for (;;) {
+		ssize_t n;
+
+		for (i = 0; i < rec; i++)
+			buf[i] = sock_pattern(sent + i, seed);
+		n = send(fd, buf, rec, 0);
+		if (n < 0) {
+			ASSERT_EQ(errno, EAGAIN);
+			break;
+		}
+		/* All of it, sealed, even when TCP took only a part. */
+		ASSERT_EQ(n, (ssize_t)rec);
+		sent += n;
+		ASSERT_LT(sent, (size_t)64 << 20);
+	}
+	free(buf);
+	return sent;
+}
+
+/* Read and check n bytes of the pattern; then, with eof, the end. */
+static void read_pattern(int fd, size_t n, unsigned int seed, bool eof)
+{
+	unsigned char *buf = malloc(n ? n : 1);
+	size_t i;
+
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_OK(sock_read_exact(fd, buf, n, 10000));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(buf[i], sock_pattern(i, seed));
+	if (eof)
+		EXPECT_EQ(recv(fd, buf, 1, 0), 0);
+	else
+		EXPECT_ERRNO(sock_read_exact(fd, buf, 1, 300), ETIMEDOUT);
+	free(buf);
+}
+
+/*
+ * A non-blocking sender that fills the buffer: each send reports the
+ * bytes of the record it sealed, even the last one, which TCP took only
+ * in part; exactly those bytes arrive as the peer reads.
+ */
+TEST_F(dp, nonblocking_full_buffer_counts_the_sealed_record)
+{
+	size_t sent = fill_nonblocking(self->a, 13);
+
+	TH_LOG("%zu bytes reported sent", sent);
+	read_pattern(self->b, sent, 13, false);
+}
+
+/*
+ * A decision of tlso's: shutdown(SHUT_WR) sends what send() reported
+ * sent before the end of the stream, the record TCP had no room for yet
+ * among it (kTLS may drop that record, and raise SIGPIPE at close).
+ */
+TEST_F(dp, shutdown_sends_what_was_reported_sent)
+{
+	size_t sent;
+
+	if (!is_tlso(variant))
+		SKIP("tlso's own promise");
+	sent = fill_nonblocking(self->a, 14);
+	ASSERT_OK(shutdown(self->a, SHUT_WR));
+	read_pattern(self->b, sent, 14, true);
 }
 
 TEST_HARNESS_MAIN

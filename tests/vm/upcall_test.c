@@ -3,11 +3,18 @@
  * In-VM tests: the kernel side of the handshake upcall, with a stand-in
  * for tlsod (upcall.h) that takes a request and ends it as each test
  * needs: every outcome the application can see, the gate on its reads
- * and writes while the handshake runs, and the daemon going away.
+ * and writes while the handshake runs, and the daemon going away; the
+ * limits on requests, who may be the daemon, and what it is told.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <linux/tls.h>
 
@@ -45,6 +52,11 @@ FIXTURE_SETUP(up)
 
 FIXTURE_TEARDOWN(up)
 {
+	/* The caps as a test may have left them. */
+	if (kmod_loaded("tlso")) {
+		kmod_param_set("max_pending", TLSO_PENDING_MAX);
+		kmod_param_set("max_pending_per_user", TLSO_PENDING_USER_MAX);
+	}
 	if (self->go[1] >= 0)
 		close(self->go[1]);
 	if (self->daemon > 0) {
@@ -105,8 +117,8 @@ static void daemon_main(int ready_fd, int go_fd, enum act act,
 		keys_make(&k, TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_128, 2, 0);
 		if (keys_install(u.fd, TLS_RX, &k))
 			_exit(18);
-		if (upcall_done(&u, u.id, u.fd, 0, "CN=peer.example.test",
-				"early", 5))
+		if (upcall_done_auth(&u, u.id, u.fd, 0, TLSO_AUTH_X509,
+				     "CN=peer.example.test", "early", 5))
 			_exit(19);
 		_exit(0);
 	case ACT_NOKEYS:
@@ -252,6 +264,7 @@ TEST_F(up, daemon_error_reaches_the_application)
 	st = hs_get(self->cli);
 	EXPECT_EQ(st.state, TLSO_HS_FAILED);
 	EXPECT_EQ(st.status, EACCES);
+	EXPECT_EQ(st.peer_auth, TLSO_AUTH_NONE);
 	/* The socket stays failed for reads and writes. */
 	EXPECT_ERRNO(send(self->cli, "x", 1, 0), EACCES);
 	EXPECT_ERRNO(recv(self->cli, &c, 1, MSG_DONTWAIT), EACCES);
@@ -304,6 +317,8 @@ TEST_F(up, success_installs_the_session)
 	EXPECT_EQ(st.version, TLS_1_3_VERSION);
 	EXPECT_EQ(st.cipher, TLS_CIPHER_AES_GCM_128);
 	EXPECT_STREQ(st.peer_identity, "CN=peer.example.test");
+	/* What tlsod said authenticated the peer. */
+	EXPECT_EQ(st.peer_auth, TLSO_AUTH_X509);
 
 	/* The daemon's own bytes went out plain, before the keys. */
 	ASSERT_EQ(recv(self->srv, got, 2, MSG_WAITALL), 2);
@@ -394,7 +409,7 @@ TEST_F(up, accept_with_nothing_queued_is_eagain)
 	struct upcall u;
 
 	ASSERT_OK(upcall_open(&u, 0));
-	EXPECT_EQ(upcall_accept(&u), -NLE_AGAIN);
+	EXPECT_EQ(upcall_accept(&u), -EAGAIN);
 	EXPECT_NE(upcall_done(&u, 12345, self->cli, 0, NULL, NULL, 0), 0);
 	upcall_close(&u);
 }
@@ -513,6 +528,676 @@ TEST_F(up, close_sends_close_notify)
 	ASSERT_EQ(wire_recv_type(self->srv, got, sizeof(got), &type, 0), 2);
 	EXPECT_EQ(type, 21);
 	EXPECT_MEMEQ(got, "\x01\x00", 2);
+}
+
+/* ---- limits, who may be the daemon, what it is told ---- */
+
+/* The uid and gid tests run unprivileged parts as. */
+#define TEST_UID	1000
+#define TEST_GID	1000
+
+/* A connected pair with tlso on *cli, which is non-blocking. */
+static int tlso_pair(int *cli, int *srv)
+{
+	if (sock_pair(AF_INET, cli, srv))
+		return -1;
+	if (sock_attach(*cli, "tlso") || fcntl(*cli, F_SETFL, O_NONBLOCK)) {
+		close(*cli);
+		close(*srv);
+		return -1;
+	}
+	return 0;
+}
+
+static void close_pair(int *cli, int *srv)
+{
+	if (*cli >= 0)
+		close(*cli);
+	if (*srv >= 0)
+		close(*srv);
+	*cli = *srv = -1;
+}
+
+/* Drop to TEST_UID/TEST_GID, and with it every capability. */
+static int become_user(void)
+{
+	if (setgroups(0, NULL) || setresgid(TEST_GID, TEST_GID, TEST_GID) ||
+	    setresuid(TEST_UID, TEST_UID, TEST_UID))
+		return -1;
+	return 0;
+}
+
+/*
+ * TLSO_HANDSHAKE on fd from a child running as TEST_UID: the errno it
+ * got (EINPROGRESS when queued), or 100 + a step that failed.
+ */
+static int hs_start_as_user(int fd)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		if (become_user())
+			_exit(101);
+		_exit(hs_start(fd, &r) ? errno : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 102;
+	return WEXITSTATUS(status);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	/* opendir's own */
+	return n - 1;
+}
+
+static int same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	if (fstat(a, &sa) || fstat(b, &sb))
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Read everything queued on a netlink socket, an overrun included. */
+static void nl_drain(int fd)
+{
+	char buf[8192];
+
+	for (;;) {
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+			continue;
+		if (errno != ENOBUFS && errno != EINTR)
+			return;
+	}
+}
+
+TEST_F(up, timeout_is_clamped_for_the_daemon)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0xffffffff);
+	int cli2 = -1, srv2 = -1;
+	struct upcall u;
+
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	EXPECT_ERRNO(hs_start(self->cli, &r), EINPROGRESS);
+	ASSERT_EQ(upcall_accept(&u), 0);
+	EXPECT_EQ(u.timeout, TLSO_HANDSHAKE_TIMEOUT_MAX_MS);
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, EPROTO, NULL, NULL, 0), 0);
+	close(u.fd);
+	/* Within the bound, and 0 (tlsod's default), as asked. */
+	ASSERT_OK(tlso_pair(&cli2, &srv2));
+	r = req(TLSO_ROLE_CLIENT, TLSO_HANDSHAKE_TIMEOUT_MAX_MS);
+	EXPECT_ERRNO(hs_start(cli2, &r), EINPROGRESS);
+	ASSERT_EQ(upcall_accept(&u), 0);
+	EXPECT_EQ(u.timeout, TLSO_HANDSHAKE_TIMEOUT_MAX_MS);
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, EPROTO, NULL, NULL, 0), 0);
+	close(u.fd);
+	close_pair(&cli2, &srv2);
+	ASSERT_OK(tlso_pair(&cli2, &srv2));
+	r = req(TLSO_ROLE_CLIENT, 0);
+	EXPECT_ERRNO(hs_start(cli2, &r), EINPROGRESS);
+	ASSERT_EQ(upcall_accept(&u), 0);
+	EXPECT_EQ(u.timeout, 0);
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, EPROTO, NULL, NULL, 0), 0);
+	close(u.fd);
+	close_pair(&cli2, &srv2);
+	upcall_close(&u);
+}
+
+#define CAP_N	3
+
+TEST_F(up, caps_are_module_parameters_of_at_least_one)
+{
+	EXPECT_EQ(kmod_param_get("max_pending"), TLSO_PENDING_MAX);
+	EXPECT_EQ(kmod_param_get("max_pending_per_user"), TLSO_PENDING_USER_MAX);
+	EXPECT_EQ(kmod_param_set("max_pending", 0), -EINVAL);
+	EXPECT_EQ(kmod_param_set("max_pending_per_user", 0), -EINVAL);
+	EXPECT_EQ(kmod_param_get("max_pending"), TLSO_PENDING_MAX);
+	EXPECT_EQ(kmod_param_set("max_pending_per_user", 1), 0);
+	EXPECT_EQ(kmod_param_get("max_pending_per_user"), 1);
+}
+
+/* The N+1th request of one user is EAGAIN; another user still gets in. */
+TEST_F(up, user_past_its_cap_is_eagain)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	int cli[CAP_N + 2], srv[CAP_N + 2];
+	struct upcall u;
+	int i;
+
+	for (i = 0; i < CAP_N + 2; i++)
+		ASSERT_OK(tlso_pair(&cli[i], &srv[i]));
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_EQ(kmod_param_set("max_pending_per_user", CAP_N), 0);
+	for (i = 0; i < CAP_N; i++)
+		EXPECT_ERRNO(hs_start(cli[i], &r), EINPROGRESS);
+	EXPECT_ERRNO(hs_start(cli[CAP_N], &r), EAGAIN);
+	EXPECT_EQ(hs_get(cli[CAP_N]).state, TLSO_HS_NONE);
+	/* Someone else is not held up by root's requests. */
+	EXPECT_EQ(hs_start_as_user(cli[CAP_N + 1]), EINPROGRESS);
+	/* A request that ends frees its place. */
+	close_pair(&cli[0], &srv[0]);
+	EXPECT_ERRNO(hs_start(cli[CAP_N], &r), EINPROGRESS);
+	for (i = 0; i < CAP_N + 2; i++)
+		close_pair(&cli[i], &srv[i]);
+	upcall_close(&u);
+}
+
+/* The M+1th request of a namespace is EBUSY, whoever asks. */
+TEST_F(up, namespace_past_its_cap_is_ebusy)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	int cli[CAP_N + 2], srv[CAP_N + 2];
+	struct upcall u;
+	int i;
+
+	for (i = 0; i < CAP_N + 2; i++)
+		ASSERT_OK(tlso_pair(&cli[i], &srv[i]));
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_EQ(kmod_param_set("max_pending", CAP_N), 0);
+	for (i = 0; i < CAP_N; i++)
+		EXPECT_ERRNO(hs_start(cli[i], &r), EINPROGRESS);
+	EXPECT_ERRNO(hs_start(cli[CAP_N], &r), EBUSY);
+	EXPECT_EQ(hs_start_as_user(cli[CAP_N + 1]), EBUSY);
+	/* Taken by tlsod counts too, until it ends. */
+	ASSERT_EQ(upcall_accept(&u), 0);
+	EXPECT_ERRNO(hs_start(cli[CAP_N], &r), EBUSY);
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, EPROTO, NULL, NULL, 0), 0);
+	close(u.fd);
+	EXPECT_ERRNO(hs_start(cli[CAP_N], &r), EINPROGRESS);
+	for (i = 0; i < CAP_N + 2; i++)
+		close_pair(&cli[i], &srv[i]);
+	upcall_close(&u);
+}
+
+/*
+ * The application's close of a socket whose request is queued ends the
+ * request there and then: the socket leaves tlso at once, and the module
+ * can be unloaded.
+ */
+TEST_F(up, close_ends_a_queued_request)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	int cli2 = -1, srv2 = -1;
+	struct upcall u;
+	long before;
+
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	EXPECT_ERRNO(hs_start(self->cli, &r), EINPROGRESS);
+	before = kmod_tlso_stat(TLSO_STAT_CURR_ATTACHED);
+	ASSERT_GE(before, 1);
+	close(self->cli);
+	self->cli = -1;
+	EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_CURR_ATTACHED), before - 1);
+	/* Its place is free: a cap of 1 lets the next one in. */
+	ASSERT_EQ(kmod_param_set("max_pending", 1), 0);
+	ASSERT_OK(tlso_pair(&cli2, &srv2));
+	EXPECT_ERRNO(hs_start(cli2, &r), EINPROGRESS);
+	/* Nothing is left for tlsod but the new one. */
+	ASSERT_EQ(upcall_accept(&u), 0);
+	EXPECT_TRUE(same_file(u.fd, cli2));
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, EPROTO, NULL, NULL, 0), 0);
+	close(u.fd);
+	EXPECT_EQ(upcall_accept(&u), -EAGAIN);
+	close_pair(&cli2, &srv2);
+	close(self->srv);
+	self->srv = -1;
+	upcall_close(&u);
+	EXPECT_EQ(kmod_unload_wait("tlso", 10000), 0);
+}
+
+/*
+ * Once tlsod has taken it, tlsod's descriptor keeps the socket open: the
+ * application's close does not end the handshake, tlsod's close does.
+ */
+TEST_F(up, close_after_accept_waits_for_the_daemon)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	struct upcall u;
+	long before;
+
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	EXPECT_ERRNO(hs_start(self->cli, &r), EINPROGRESS);
+	ASSERT_EQ(upcall_accept(&u), 0);
+	before = kmod_tlso_stat(TLSO_STAT_CURR_ATTACHED);
+	close(self->cli);
+	self->cli = -1;
+	EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_CURR_ATTACHED), before);
+	EXPECT_EQ(hs_get(u.fd).state, TLSO_HS_PENDING);
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, EPROTO, NULL, NULL, 0), 0);
+	close(u.fd);
+	EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_CURR_ATTACHED), before - 1);
+	upcall_close(&u);
+}
+
+/*
+ * Requests belong to their socket's network namespace: a daemon in
+ * another sees none of them, and does not count as listening here.
+ */
+TEST_F(up, namespaces_do_not_share_requests)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	int cli2 = -1, srv2 = -1;
+	int res[2], go[2];
+	struct upcall u;
+	int status = -1;
+	pid_t pid;
+	char c;
+
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	EXPECT_ERRNO(hs_start(self->cli, &r), EINPROGRESS);
+	ASSERT_OK(pipe(res));
+	ASSERT_OK(pipe(go));
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct upcall v;
+
+		close(res[0]);
+		close(go[1]);
+		/* The parent's listener is not this daemon's. */
+		close(nl_socket_get_fd(u.sk));
+		if (unshare(CLONE_NEWNET))
+			c = 1;
+		else if (upcall_open(&v, 1))
+			c = 2;
+		else
+			c = upcall_accept(&v) == -EAGAIN ? 0 : 3;
+		if (write(res[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_GT(pid, 0);
+	close(res[1]);
+	close(go[0]);
+	ASSERT_EQ(read(res[0], &c, 1), 1);
+	EXPECT_EQ(c, 0);
+	/* Only the other namespace's daemon is left. */
+	upcall_close(&u);
+	ASSERT_OK(tlso_pair(&cli2, &srv2));
+	EXPECT_ERRNO(hs_start(cli2, &r), ESRCH);
+	close(go[1]);
+	close(res[0]);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	close_pair(&cli2, &srv2);
+}
+
+/*
+ * Without CAP_NET_ADMIN a process can neither join the group (and make
+ * the module believe a daemon runs) nor take or end requests.
+ */
+TEST_F(up, unprivileged_cannot_be_the_daemon)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	int res[2], go[2];
+	struct upcall u;
+	int status = -1;
+	int8_t got[3];
+	pid_t pid;
+	char c;
+
+	ASSERT_OK(pipe(res));
+	ASSERT_OK(pipe(go));
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct upcall v;
+		int8_t out[3] = { -1, -1, -1 };
+
+		close(res[0]);
+		close(go[1]);
+		if (!become_user() && !upcall_open(&v, 0)) {
+			out[0] = -upcall_join(&v);
+			out[1] = -upcall_accept(&v);
+			out[2] = -upcall_done(&v, 1, 0, 0, NULL, NULL, 0);
+		}
+		/* Stays, socket and all, while the parent asks. */
+		if (write(res[1], out, 3) != 3 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_GT(pid, 0);
+	close(res[1]);
+	close(go[0]);
+	ASSERT_EQ(read(res[0], got, 3), 3);
+	EXPECT_EQ(got[0], EPERM);
+	EXPECT_EQ(got[1], EPERM);
+	EXPECT_EQ(got[2], EPERM);
+	ASSERT_OK(fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	EXPECT_ERRNO(hs_start(self->cli, &r), ESRCH);
+	close(go[1]);
+	close(res[0]);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	/* Root can, of course. */
+	ASSERT_OK(upcall_open(&u, 1));
+	EXPECT_ERRNO(hs_start(self->cli, &r), EINPROGRESS);
+	upcall_close(&u);
+}
+
+/*
+ * DONE's status is 0 or an errno the application may see; a kernel code
+ * (512 and up) or an unknown peer_auth is refused, and the request stays.
+ */
+TEST_F(up, done_out_of_range_is_refused)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	struct tlso_handshake_status st;
+	struct upcall u;
+
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	EXPECT_ERRNO(hs_start(self->cli, &r), EINPROGRESS);
+	ASSERT_EQ(upcall_accept(&u), 0);
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, TLSO_DONE_STATUS_MAX + 1, NULL,
+			      NULL, 0), -ERANGE);
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, 0xffffffff, NULL, NULL, 0),
+		  -ERANGE);
+	EXPECT_EQ(upcall_done_auth(&u, u.id, u.fd, 0, TLSO_AUTH_PSK + 1,
+				   NULL, NULL, 0), -ERANGE);
+	EXPECT_EQ(hs_get(self->cli).state, TLSO_HS_PENDING);
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, EPROTO, NULL, NULL, 0), 0);
+	st = hs_get(self->cli);
+	EXPECT_EQ(st.state, TLSO_HS_FAILED);
+	EXPECT_EQ(st.status, EPROTO);
+	close(u.fd);
+	upcall_close(&u);
+}
+
+/*
+ * ACCEPT's descriptor appears in the daemon's table only with its reply:
+ * when the reply cannot be delivered (the daemon's receive queue is
+ * full), nothing is installed and the request waits for the next ACCEPT.
+ */
+TEST_F(up, accept_installs_the_fd_only_with_its_reply)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	struct upcall u, d;
+	int one = 1, big = 256 * 1024;
+	int i, nfd, before;
+
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(upcall_open(&d, 0));
+	ASSERT_OK(fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	EXPECT_ERRNO(hs_start(self->cli, &r), EINPROGRESS);
+	nfd = nl_socket_get_fd(d.sk);
+	/* The smallest receive queue, filled with replies nobody reads. */
+	ASSERT_OK(setsockopt(nfd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)));
+	for (i = 0; i < 16; i++) {
+		struct nl_msg *m = nlmsg_alloc();
+
+		ASSERT_TRUE(m != NULL);
+		genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL, 0, 0,
+			    CTRL_CMD_GETFAMILY, 1);
+		nla_put_string(m, CTRL_ATTR_FAMILY_NAME, TLSO_GENL_NAME);
+		ASSERT_GE(nl_send_auto(d.sk, m), 0);
+		nlmsg_free(m);
+	}
+	before = count_fds();
+	ASSERT_EQ(upcall_send_accept(&d), 0);
+	EXPECT_EQ(count_fds(), before);
+	/* Room again: the request is still there, and comes with its fd. */
+	nl_drain(nfd);
+	ASSERT_OK(setsockopt(nfd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big)));
+	ASSERT_EQ(upcall_accept(&d), 0);
+	EXPECT_EQ(count_fds(), before + 1);
+	EXPECT_TRUE(same_file(d.fd, self->cli));
+	EXPECT_EQ(upcall_done(&d, d.id, d.fd, EPROTO, NULL, NULL, 0), 0);
+	EXPECT_EQ(hs_get(self->cli).status, EPROTO);
+	close(d.fd);
+	upcall_close(&d);
+	upcall_close(&u);
+}
+
+/* ACCEPT tells the daemon who asked: the requester and the socket's owner. */
+TEST_F(up, accept_tells_who_asked)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	int res[2], go[2];
+	struct upcall u;
+	int status = -1;
+	pid_t pid;
+	char c;
+
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	ASSERT_OK(pipe(res));
+	ASSERT_OK(pipe(go));
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(res[0]);
+		close(go[1]);
+		/* root made the socket; TEST_UID asks, and stays meanwhile */
+		c = become_user() ? 1 : hs_start(self->cli, &r) == -1 &&
+					errno == EINPROGRESS ? 0 : 2;
+		if (write(res[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_GT(pid, 0);
+	close(res[1]);
+	close(go[0]);
+	ASSERT_EQ(read(res[0], &c, 1), 1);
+	EXPECT_EQ(c, 0);
+	ASSERT_EQ(upcall_accept(&u), 0);
+	EXPECT_TRUE(u.have_creds);
+	EXPECT_EQ(u.uid, TEST_UID);
+	EXPECT_EQ(u.gid, TEST_GID);
+	EXPECT_EQ(u.pid, (uint32_t)pid);
+	EXPECT_EQ(u.sock_uid, 0);
+	EXPECT_EQ(upcall_done(&u, u.id, u.fd, EPROTO, NULL, NULL, 0), 0);
+	close(u.fd);
+	close(go[1]);
+	close(res[0]);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	upcall_close(&u);
+}
+
+/* What a daemon in its own pid namespace is told, in one child. */
+struct seen {
+	int err;
+	uint32_t uid, gid, pid, sock_uid;
+	pid_t self;
+};
+
+static void accept_in_child(int fd)
+{
+	struct seen s = { 0 };
+	struct upcall v;
+
+	s.self = getpid();
+	if (upcall_open(&v, 0)) {
+		s.err = 100;
+	} else {
+		s.err = -upcall_accept(&v);
+		s.uid = v.uid;
+		s.gid = v.gid;
+		s.pid = v.pid;
+		s.sock_uid = v.sock_uid;
+		if (!s.err &&
+		    upcall_done(&v, v.id, v.fd, EPROTO, NULL, NULL, 0))
+			s.err = 101;
+	}
+	_exit(write(fd, &s, sizeof(s)) == sizeof(s) ? 0 : 1);
+}
+
+static int lo_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!err) {
+		ifr.ifr_flags |= IFF_UP;
+		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return err;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n = (ssize_t)strlen(text);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * A container: its own user namespace (root inside is TEST_UID outside)
+ * and network namespace, with its own tlsod.  Its root is the daemon
+ * there, and sees ids as the container names them: the socket made
+ * before the switch to the container's root is owned by a uid that does
+ * not map (the overflow uid).
+ */
+static void container_main(int go_fd, int res_fd)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	struct seen s = { 0 };
+	struct upcall v;
+	int cli, srv;
+	char c;
+
+	s.self = getpid();
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		s.err = 110;
+	/* The parent writes the id maps. */
+	else if (write(res_fd, &s, sizeof(s)) != sizeof(s) ||
+		 read(go_fd, &c, 1) != 1)
+		s.err = 111;
+	else if (lo_up() || tlso_pair(&cli, &srv))
+		s.err = 112;
+	else if (setresgid(0, 0, 0) || setresuid(0, 0, 0))
+		s.err = 113;
+	else if (upcall_open(&v, 1))
+		s.err = 114;
+	else if (hs_start(cli, &r) == 0 || errno != EINPROGRESS)
+		s.err = 115;
+	else
+		s.err = -upcall_accept(&v);
+	if (!s.err) {
+		s.uid = v.uid;
+		s.gid = v.gid;
+		s.pid = v.pid;
+		s.sock_uid = v.sock_uid;
+		if (upcall_done(&v, v.id, v.fd, EPROTO, NULL, NULL, 0))
+			s.err = 116;
+	}
+	_exit(write(res_fd, &s, sizeof(s)) == sizeof(s) ? 0 : 1);
+}
+
+/*
+ * ACCEPT maps who asked into the caller's namespaces: a daemon that
+ * cannot see the requester's process gets pid 0, and a container's own
+ * daemon gets the container's ids (its CAP_NET_ADMIN there is enough).
+ */
+TEST_F(up, accept_maps_who_asked_into_the_daemons_namespaces)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	int res[2], go[2];
+	struct upcall u;
+	struct seen s;
+	int status = -1;
+	char path[64], map[32];
+	pid_t pid;
+
+	/* A daemon in a pid namespace of its own. */
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	EXPECT_ERRNO(hs_start(self->cli, &r), EINPROGRESS);
+	ASSERT_OK(pipe(res));
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		pid_t inner;
+
+		close(res[0]);
+		if (unshare(CLONE_NEWPID))
+			_exit(2);
+		inner = fork();
+		if (inner == 0)
+			accept_in_child(res[1]);
+		_exit(inner > 0 && waitpid(inner, &status, 0) == inner &&
+		      status == 0 ? 0 : 3);
+	}
+	ASSERT_GT(pid, 0);
+	close(res[1]);
+	ASSERT_EQ(read(res[0], &s, sizeof(s)), (ssize_t)sizeof(s));
+	close(res[0]);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(s.self, 1);
+	EXPECT_EQ(s.err, 0);
+	EXPECT_EQ(s.pid, 0);
+	EXPECT_EQ(s.uid, 0);
+	EXPECT_EQ(s.sock_uid, 0);
+	EXPECT_EQ(hs_get(self->cli).status, EPROTO);
+	upcall_close(&u);
+
+	/* A container with its own daemon. */
+	ASSERT_OK(pipe(res));
+	ASSERT_OK(pipe(go));
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(res[0]);
+		close(go[1]);
+		container_main(go[0], res[1]);
+	}
+	ASSERT_GT(pid, 0);
+	close(res[1]);
+	close(go[0]);
+	ASSERT_EQ(read(res[0], &s, sizeof(s)), (ssize_t)sizeof(s));
+	ASSERT_EQ(s.err, 0);
+	snprintf(map, sizeof(map), "0 %d 1", TEST_UID);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	EXPECT_OK(write_file(path, map));
+	snprintf(map, sizeof(map), "0 %d 1", TEST_GID);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	EXPECT_OK(write_file(path, map));
+	ASSERT_EQ(write(go[1], "g", 1), 1);
+	ASSERT_EQ(read(res[0], &s, sizeof(s)), (ssize_t)sizeof(s));
+	close(res[0]);
+	close(go[1]);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(s.err, 0);
+	EXPECT_EQ(s.uid, 0);
+	EXPECT_EQ(s.gid, 0);
+	EXPECT_EQ(s.pid, (uint32_t)pid);
+	EXPECT_EQ(s.sock_uid, 65534);
 }
 
 TEST_HARNESS_MAIN

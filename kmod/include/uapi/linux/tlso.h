@@ -54,12 +54,16 @@
  * the application's own reads and writes wait (EAGAIN when non-blocking).
  *
  *	ESRCH		no tlsod is listening in this network namespace
+ *			(only a process with CAP_NET_ADMIN there can)
  *	EALREADY	a handshake is already running on this socket
  *	EISCONN		the socket already has keys
  *	ENOTCONN	the connection is not established (or the peer
  *			has already closed it)
  *	EINVAL		bad request (role, flags or reserved not as
- *			above, a string without its NUL)
+ *			above, a string without its NUL); from tlsod: no
+ *			such profile, or a client request with no
+ *			peer_name on a certificate profile that does not
+ *			say verify_name = no
  *	EBUSY		TLSO_PENDING_MAX requests of this network namespace
  *			wait already (module parameter max_pending)
  *	EAGAIN		TLSO_PENDING_USER_MAX requests of this user wait
@@ -67,20 +71,36 @@
  *			on a non-blocking socket EAGAIN is only this,
  *			since the handshake itself answers EINPROGRESS
  *	EACCES		the peer's certificate did not verify, or the peer
- *			refused ours
- *	ETIMEDOUT	the handshake did not end in time
+ *			refused ours; or tlsod refused the profile to the
+ *			task that asked (its uid and gid, as the request
+ *			carries them: tlsod(8), ACCESS)
+ *	ETIMEDOUT	the handshake did not end in time: the request's
+ *			timeout_ms (at most TLSO_HANDSHAKE_TIMEOUT_MAX_MS;
+ *			60000 for 0) and 5 s of grace for tlsod
  *	ECONNABORTED	tlsod went away during the handshake
  *	EPROTO		the peer broke the protocol, or shares no version,
  *			cipher or key exchange with the profile
  *	ECONNRESET	the peer closed or reset the connection mid-way
  *	EIO		tlsod reported success without installing keys, or
  *			failed in a way it could not name
+ *	ENOMEM		the module could not keep the application data
+ *			tlsod had read past the handshake
  *	(and the errno of TLS_TX/TLS_RX if the daemon could not install
  *	the keys; tlsod(8) lists which handshake failure maps to which)
  *	EINTR		a signal interrupted the wait (the handshake goes on)
  *
  * getsockopt(fd, SOL_TLS, TLSO_HANDSHAKE, &st, &len) returns struct
  * tlso_handshake_status.
+ *
+ * The module records who asked (the calling task's effective uid and gid,
+ * its process id, and the uid that owns the socket) and tells tlsod in
+ * ACCEPT, so that tlsod can decide who may use which profile.
+ *
+ * Closing the socket: while the request is queued, the application's
+ * last close() ends it at once (the socket closes as any other).  Once
+ * tlsod has taken it, tlsod holds a descriptor of its own: the handshake
+ * goes on until DONE or the timeout, and the socket closes when tlsod
+ * has closed that descriptor too.
  */
 #define TLSO_HANDSHAKE		(TLSO_SOL_TLS_BASE + 0)
 
@@ -106,15 +126,18 @@ enum {
 #define TLSO_HANDSHAKE_FLAGS	0u
 
 /*
- * A request's timeout_ms beyond this is taken as this: a request holds its
- * socket, and must end in a bounded time.  0 still means tlsod's default.
+ * A request's timeout_ms beyond this is taken as this (and tlsod is told
+ * this): a request holds its socket, and must end in a bounded time.  0
+ * still means tlsod's default.
  */
 #define TLSO_HANDSHAKE_TIMEOUT_MAX_MS	120000
 
 /*
  * Defaults of the module parameters that cap the requests waiting for
- * tlsod (queued or running): per network namespace, and per user (the
- * requesting task's effective uid) within one.
+ * tlsod (queued or taken, not yet ended): per network namespace
+ * (max_pending), and per user (the requesting task's effective uid)
+ * within one (max_pending_per_user).  Both are at least 1, and root can
+ * change them at any time in /sys/module/tlso/parameters/.
  */
 #define TLSO_PENDING_MAX		1024
 #define TLSO_PENDING_USER_MAX		128
@@ -124,10 +147,10 @@ struct tlso_handshake_req {
 	__u32 timeout_ms;	/* 0: the daemon's default */
 	__u32 flags;		/* within TLSO_HANDSHAKE_FLAGS: today 0 */
 	__u32 reserved;		/* 0 */
-	char peer_name[TLSO_PEER_NAME_SIZE];	/* client: SNI and the
-						 * name to verify */
-	char profile[TLSO_PROFILE_SIZE];	/* daemon profile; ""
-						 * means "default" */
+	/* client: SNI and the name to verify */
+	char peer_name[TLSO_PEER_NAME_SIZE];
+	/* tlsod's profile; "" means "default" */
+	char profile[TLSO_PROFILE_SIZE];
 };
 
 /* The state of a socket's handshake: TLSO_HS_* means this and only this. */
@@ -150,7 +173,8 @@ struct tlso_handshake_status {
 	__u32 status;		/* positive errno when FAILED, else 0 */
 	__u16 version;		/* TLS_1_2_VERSION, TLS_1_3_VERSION */
 	__u16 cipher;		/* TLS_CIPHER_* */
-	__u32 peer_auth;	/* TLSO_AUTH_*: what peer_identity is */
+	/* TLSO_AUTH_*: what peer_identity is (DONE only, else 0) */
+	__u32 peer_auth;
 	/*
 	 * Who the peer is, as tlsod(8) spells it: for X.509 the leaf's
 	 * subject, issuer and subject alternative names, or its SHA-256
@@ -198,12 +222,19 @@ struct tlso_info {
 /*
  * The handshake upcall: generic netlink family TLSO_GENL_NAME, multicast
  * group TLSO_GENL_MCGRP.  The module multicasts READY when a request is
- * queued; tlsod answers ACCEPT (CAP_NET_ADMIN), whose reply installs a
- * descriptor for the socket in tlsod's own table and carries the request;
- * tlsod performs the handshake on it, installs the keys with TLS_TX and
- * TLS_RX, and sends DONE with the status, from the same netlink socket:
- * that socket closing before DONE (tlsod killed) ends the handshake with
- * ECONNABORTED.
+ * queued; tlsod answers ACCEPT, whose reply installs a descriptor for the
+ * socket in tlsod's own table and carries the request; tlsod performs the
+ * handshake on it, installs the keys with TLS_TX and TLS_RX, and sends
+ * DONE with the status, from the same netlink socket: that socket closing
+ * before DONE (tlsod killed) ends the handshake with ECONNABORTED.
+ *
+ * Joining the group, ACCEPT and DONE need CAP_NET_ADMIN in the network
+ * namespace (EPERM otherwise), and see only that namespace's requests.
+ * ACCEPT with nothing queued is EAGAIN.  The descriptor is installed only
+ * once the reply is sent: when it cannot be (the caller's receive queue
+ * is full), ACCEPT fails, nothing is installed and the request waits for
+ * the next ACCEPT.  DONE for a request that has ended, or that another
+ * daemon took, is ENOENT; an attribute outside its policy is ERANGE.
  *
  * On a socket tlsod set up, what the peer sends after the handshake is
  * handled in the kernel: TLS 1.3 session tickets are dropped, close_notify
@@ -222,7 +253,8 @@ struct tlso_info {
 
 /*
  * DONE's TLSO_A_STATUS: 0 or an errno the application may see; the
- * kernel's own codes from 512 up (ERESTARTSYS...) are refused (EINVAL).
+ * kernel's own codes from 512 up (ERESTARTSYS...) are refused (ERANGE, by
+ * the family's netlink policy) and the request stays as it was.
  */
 #define TLSO_DONE_STATUS_MAX	511
 
@@ -250,16 +282,19 @@ enum {
 	TLSO_A_RX_DATA,
 	TLSO_A_REQ_ID,		/* u64: the request ACCEPT handed out */
 	/*
-	 * Who asked, as TLSO_HANDSHAKE recorded it, in the daemon's own
-	 * user and pid namespaces (overflow ids where they do not map):
-	 * the requesting task's effective uid and gid and its process id,
-	 * and the uid that owns the socket (who created it).
+	 * In ACCEPT: who asked, as TLSO_HANDSHAKE recorded it, in the
+	 * daemon's own user and pid namespaces (the overflow uid and gid,
+	 * 65534 by default, where they do not map): the requesting task's
+	 * effective uid and gid, its process id (0 when that process is
+	 * not in the daemon's pid namespace, or has exited), and the uid
+	 * that owns the socket (who created it).
 	 */
 	TLSO_A_UID,		/* u32 */
 	TLSO_A_GID,		/* u32 */
 	TLSO_A_PID,		/* u32 */
 	TLSO_A_SOCK_UID,	/* u32 */
-	TLSO_A_PEER_AUTH,	/* u32: TLSO_AUTH_*, in DONE */
+	/* u32: TLSO_AUTH_*, in DONE (else NONE); above PSK is ERANGE */
+	TLSO_A_PEER_AUTH,
 	__TLSO_A_MAX
 };
 
