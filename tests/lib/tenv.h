@@ -10,8 +10,11 @@
  *			process), removed when that process exits: a CA, a
  *			server certificate for "localhost" and 127.0.0.1,
  *			one for a wrong name, an expired one, one from a
- *			second CA nobody trusts, a client certificate.  EC
- *			P-256 throughout: the VM's CPU is emulated.
+ *			second CA nobody trusts, a client certificate, one
+ *			named by its SANs alone, one with more names than
+ *			an identity holds.  EC P-256, the VM's CPU being
+ *			emulated; an RSA one, for RSA key transport, only
+ *			when a case asks for it.
  *   struct tenv	one case's world: its directory, tlsod.conf, the
  *   (tenv_tlsod.c)	running tlsod (its log, its descriptors when idle),
  *			the programs and processes the case started and the
@@ -109,12 +112,36 @@ struct tenv {
 
 enum {
 	PKI_CA, PKI_ROGUE_CA, PKI_SERVER, PKI_WRONG_NAME, PKI_EXPIRED,
-	PKI_UNTRUSTED, PKI_CLIENT, PKI_N
+	PKI_UNTRUSTED, PKI_CLIENT, PKI_SAN_ONLY, PKI_LONG_NAMES,
+	PKI_RSA_SERVER, PKI_N
 };
 
-/* The file of certificate which ("pem") or of its key ("key"). */
+/* PKI_SAN_ONLY's URI, with the separators of an identity in it. */
+#define TENV_SAN_URI	"https://tlso.test/a,b;c"
+/* PKI_LONG_NAMES's DNS names after localhost: four do not fit. */
+#define TENV_LONG_NAME(n) \
+	"a-name-long-enough-that-four-of-them-cannot-fit-" #n ".tlso.test"
+
+/* The identities tlsod reports for them (tlsod(8), PEER IDENTITY). */
+#define TENV_ID_SERVER	"subject=CN=localhost; issuer=CN=tlso test CA; " \
+			"san=DNS:localhost,IP:127.0.0.1"
+#define TENV_ID_CLIENT	"subject=CN=tlso test client; " \
+			"issuer=CN=tlso test CA; san="
+#define TENV_ID_SAN_ONLY "subject=; issuer=CN=tlso test CA; " \
+			 "san=DNS:localhost,IP:127.0.0.1,IP:::1," \
+			 "URI:https://tlso.test/a\\,b\\;c"
+#define TENV_ID_LONG_NAMES TENV_ID_SERVER ",DNS:" TENV_LONG_NAME(1) \
+	",DNS:" TENV_LONG_NAME(2) ",DNS:" TENV_LONG_NAME(3) \
+	",DNS:" TENV_LONG_NAME(4)
+
+/*
+ * The file of certificate which ("pem") or of its key ("key"); one made
+ * on demand (RSA: slow under emulation) is made now.
+ */
 void tenv_pki(const struct tenv *e, char *buf, size_t size, int which,
 	      const char *ext);
+/* Its SHA-256 fingerprint, in lower-case hex. */
+void tenv_pki_sha256(const struct tenv *e, int which, char hex[65]);
 /* The PKI in the run's directory run, made by the first case that asks. */
 void pki_once(const char *run);
 /* The run's directory: the PKI, and one directory per case inside. */
@@ -210,8 +237,21 @@ bool tenv_daemon_idle(const struct tenv *e, int ms);
 
 /* ---- tlsod (tenv_tlsod.c) ---- */
 
-/* tlsod.conf: the profiles every case may use, plus extra lines. */
+/* Profile psk's pre-shared key. */
+#define TENV_PSK_IDENTITY "tlso-test-psk"
+#define TENV_PSK_KEY \
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+/*
+ * tlsod.conf: the profiles every case may use, plus extra lines.  Every
+ * profile with a key is root's (tlsod(8), ACCESS): the cases run as root.
+ */
 void tenv_write_conf(struct tenv *e, const char *extra);
+/* The same, and the running tlsod made to take it (SIGHUP). */
+void tenv_reload_conf(struct tenv *e, const char *extra);
+/* Whether one line of tlsod's log has both a and b, within ms. */
+bool tenv_log_line_has(const struct tenv *e, const char *a, const char *b,
+		       int ms);
 /* Start tlsod -f -v -c CONF [tlsod_opt]; returns once it listens. */
 void tenv_start_tlsod(struct tenv *e);
 /* Wait for tlsod to exit within ms: its wait status, or -1. */

@@ -21,13 +21,17 @@ void tenv_write_conf(struct tenv *e, const char *extra)
 	char ca[PATH_MAX], scrt[PATH_MAX], skey[PATH_MAX], ccrt[PATH_MAX],
 	     ckey[PATH_MAX];
 	FILE *f;
+	int fd;
 
 	tenv_pki(e, ca, sizeof(ca), PKI_CA, "pem");
 	tenv_pki(e, scrt, sizeof(scrt), PKI_SERVER, "pem");
 	tenv_pki(e, skey, sizeof(skey), PKI_SERVER, "key");
 	tenv_pki(e, ccrt, sizeof(ccrt), PKI_CLIENT, "pem");
 	tenv_pki(e, ckey, sizeof(ckey), PKI_CLIENT, "key");
-	f = fopen(e->conf, "we");
+	/* it holds a PSK: tlsod wants it for its owner alone */
+	TCASE_ASSERT_OK(fd = open(e->conf, O_WRONLY | O_CREAT | O_TRUNC |
+				  O_CLOEXEC, 0600));
+	f = fdopen(fd, "w");
 	TCASE_ASSERT(f != NULL);
 	fprintf(f,
 		"; written by tlsod_test\n"
@@ -39,17 +43,53 @@ void tenv_write_conf(struct tenv *e, const char *extra)
 		"\n[server_require]\n"
 		"certificate = %s\nprivate_key = %s\n"
 		"trust_store = %s\nclient_auth = require\n"
+		"\n[server_optional]\n"
+		"certificate = %s\nprivate_key = %s\n"
+		"trust_store = %s\nclient_auth = optional\n"
 		"\n[client_cert]\n"
 		"certificate = %s\nprivate_key = %s\ntrust_store = %s\n"
 		"\n[psk]\n"
-		"psk_identity = tlso-test-psk\n"
-		"psk_key = 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+		"psk_identity = " TENV_PSK_IDENTITY "\n"
+		"psk_key = " TENV_PSK_KEY "\n"
 		"\n[short]\n"
 		"trust_store = %s\ntimeout_ms = 1000\n"
 		"%s",
-		ca, scrt, skey, scrt, skey, ca, ccrt, ckey, ca, ca,
+		ca, scrt, skey, scrt, skey, ca, scrt, skey, ca, ccrt, ckey, ca,
+		ca,
 		extra ? extra : "");
 	TCASE_ASSERT(fclose(f) == 0);
+}
+
+void tenv_reload_conf(struct tenv *e, const char *extra)
+{
+	off_t from = tenv_file_size(e->log);
+
+	tenv_write_conf(e, extra);
+	TCASE_ASSERT_OK(kill(e->tlsod, SIGHUP));
+	/* each profile without a trust_store reads the system's, slowly */
+	if (!tenv_wait_file_has(e->log, "reloaded", from, 30000)) {
+		tenv_show_file("tlsod log", e->log);
+		TCASE_ASSERT(!"tlsod took the new configuration");
+	}
+}
+
+bool tenv_log_line_has(const struct tenv *e, const char *a, const char *b,
+		       int ms)
+{
+	double end = tenv_now() + ms / 1000.0;
+	char *buf, *line, *save;
+	bool found = false;
+
+	do {
+		buf = tenv_slurp(e->log, NULL);
+		for (line = strtok_r(buf, "\n", &save); line && !found;
+		     line = strtok_r(NULL, "\n", &save))
+			found = strstr(line, a) && strstr(line, b);
+		free(buf);
+		if (!found)
+			tenv_msleep(20);
+	} while (!found && tenv_now() < end);
+	return found;
 }
 
 /* Another tlsod in this network namespace would take our requests. */

@@ -71,17 +71,21 @@ static void __attribute__((constructor)) tenv_report_here(void)
 	}								\
 } while (0)
 
-/* The handshake ended well, with this version and identity. */
-#define EXPECT_DONE(fd, ver, ident) do {				\
+/*
+ * The handshake ended well, with this version, and the peer authenticated
+ * by auth (TLSO_AUTH_*) as ident.
+ */
+#define EXPECT_DONE(fd, ver, auth, ident) do {				\
 	struct tlso_handshake_status _st = hs_get(fd);			\
 	const char *_cipher = tlso_cipher_name(_st.cipher);		\
-	TH_LOG("handshake: state %u, %s, %s, peer '%s'", _st.state,	\
+	TH_LOG("handshake: state %u, %s, %s, peer %u '%s'", _st.state,	\
 	       tlso_version_name(_st.version) ?: "TLS ?",		\
-	       _cipher ?: "?", _st.peer_identity);			\
+	       _cipher ?: "?", _st.peer_auth, _st.peer_identity);	\
 	EXPECT_EQ(_st.state, TLSO_HS_DONE);				\
 	EXPECT_EQ(_st.status, 0);					\
 	EXPECT_EQ(_st.version, ver);					\
 	EXPECT_NE(_cipher, NULL);					\
+	EXPECT_EQ(_st.peer_auth, auth);					\
 	EXPECT_STREQ(_st.peer_identity, ident);				\
 } while (0)
 

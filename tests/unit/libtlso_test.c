@@ -190,7 +190,11 @@ TEST(strerror_says_what_tlso_means)
 	EXPECT_STREQ(tlso_strerror(ESRCH), "no tlsod is running");
 	EXPECT_STREQ(tlso_strerror(ENOENT), "tlso.ko is not loaded");
 	EXPECT_STREQ(tlso_strerror(EACCES),
-		     "the peer's certificate did not verify, or the peer refused ours");
+		     "the peer's certificate did not verify, the peer refused ours, or this user may not use the profile");
+	EXPECT_TRUE(strstr(tlso_strerror(EBUSY), "network namespace") != NULL);
+	EXPECT_TRUE(strstr(tlso_strerror(EAGAIN), "this user's handshakes") !=
+		    NULL);
+	EXPECT_TRUE(strstr(tlso_strerror(EINVAL), "gave no peer name") != NULL);
 	EXPECT_STREQ(tlso_strerror(ECONNABORTED),
 		     "tlsod went away during the handshake");
 	EXPECT_STREQ(tlso_strerror(ETIMEDOUT),

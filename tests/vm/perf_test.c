@@ -12,7 +12,8 @@
  *		kTLS
  *   tlsod	--keys handshake in mode tlso through the real tlsod
  *		(tlsod_env.h), a version that the profiles do not agree on,
- *		--handshakes 3
+ *		--handshakes 3; a server uses its own --profile, never the
+ *		one a client names
  *   missing	mode tlso without tlsod, without the module: exit 1 and
  *		a message naming the cause
  *
@@ -273,6 +274,30 @@ TEST_F_TIMEOUT(perf, tlso_through_tlsod, 300)
 {
 	tenv_start_tlsod(&self->e);
 	perf_table(&self->e, tlsod_runs, N(tlsod_runs));
+}
+
+/*
+ * The client names the profile with the server's key; the server, which
+ * names none, must use its own ("default", which has no certificate to
+ * serve with), and the test fails.
+ */
+static const struct run profile_is_the_servers[] = {
+	{ "tlso, the client names the server's profile", { NULL },
+	  { TLSOD_CLI, "--profile", "server", "-n", "256K" },
+	  .status = 1, .says = { "handshake" } },
+};
+
+TEST_F_TIMEOUT(perf, server_uses_its_own_profile, 300)
+{
+	struct tenv *e = &self->e;
+
+	tenv_start_tlsod(e);
+	perf_table(e, profile_is_the_servers, N(profile_is_the_servers));
+	EXPECT_TRUE(tenv_log_line_has(e, "role server peer '' profile 'default'",
+				      "failed", 5000));
+	EXPECT_FALSE(tenv_log_line_has(e, "role server peer '' profile 'server'",
+				       "", 0));
+	tenv_show_outcomes(e);
 }
 
 static const struct run no_tlsod[] = {

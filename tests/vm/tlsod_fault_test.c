@@ -180,7 +180,7 @@ TEST_F(fault, no_daemon)
 	/* ESRCH left the socket as it was: a daemon that comes now serves it. */
 	tenv_start_tlsod(e);
 	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", TENV_HS_MS));
-	EXPECT_DONE(fd, TLS_1_3_VERSION, "CN=localhost");
+	EXPECT_DONE(fd, TLS_1_3_VERSION, TLSO_AUTH_X509, TENV_ID_SERVER);
 	ping_pong(fd);
 	tenv_close(e, fd);
 	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
@@ -630,7 +630,8 @@ TEST_F(fault, sighup_during_handshakes)
 	open_gate(release, N);
 	for (i = 0; i < N; i++) {
 		EXPECT_EQ(hs_wait(fd[i], TENV_HS_MS), TLSO_HS_DONE);
-		EXPECT_DONE(fd[i], TLS_1_3_VERSION, "CN=localhost");
+		EXPECT_DONE(fd[i], TLS_1_3_VERSION, TLSO_AUTH_X509,
+			    TENV_ID_SERVER);
 		ASSERT_OK(tenv_set_nonblock(fd[i], false));
 		ping_pong(fd[i]);
 		tenv_close(e, fd[i]);
@@ -722,7 +723,10 @@ TEST_F_TIMEOUT(fault, fifty_at_once, 300)
 			       tenv_errname(s.status));
 			continue;
 		}
-		EXPECT_STREQ(s.peer_identity, "tlso-test-psk");
+		EXPECT_EQ(s.peer_auth, TLSO_AUTH_PSK);
+		EXPECT_STREQ(s.peer_identity, TENV_PSK_IDENTITY);
+		EXPECT_EQ(c.peer_auth, TLSO_AUTH_PSK);
+		EXPECT_STREQ(c.peer_identity, TENV_PSK_IDENTITY);
 		EXPECT_EQ(c.version, TLS_1_3_VERSION);
 	}
 	EXPECT_EQ(done, N);

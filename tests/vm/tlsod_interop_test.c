@@ -5,7 +5,10 @@
  * a tlso client against openssl s_server and gnutls-serv, a tlso server
  * against openssl s_client, gnutls-cli and curl (HTTPS, the certificate
  * verified), TLS 1.3 and 1.2, data both ways and compared; mutual
- * authentication both ways.
+ * authentication both ways; what the application learns of its peer
+ * (peer_auth and the identity of tlsod(8), PEER IDENTITY): a certificate
+ * named by its SANs alone, one with more names than the identity holds,
+ * a client without certificate where one is optional, a PSK.
  */
 #include <strings.h>
 
@@ -98,7 +101,7 @@ TEST_F(interop, client_vs_openssl_s_server)
 	fd = tenv_s_server_client(e, &srv, PKI_SERVER, variant->v, NULL, NULL,
 				  NULL);
 	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", TENV_HS_MS));
-	EXPECT_DONE(fd, variant->v->version, "CN=localhost");
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509, TENV_ID_SERVER);
 
 	ASSERT_OK(tlso_write_all(fd, up, strlen(up)));
 	ASSERT_OK(tproc_write(srv, down));
@@ -123,9 +126,29 @@ TEST_F(interop, client_vs_gnutls_serv)
 	fd = tenv_tlso_client(e, port);
 	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, NULL, "localhost",
 			   TENV_HS_MS));
-	EXPECT_DONE(fd, variant->v->version, "CN=localhost");
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509, TENV_ID_SERVER);
 	echo_check(fd, text);
 	free(text);
+}
+
+/*
+ * openssl s_client, with our client certificate or without, sends text
+ * and ends its input (-quiet: it goes on regardless); the tlso server's
+ * end of its connection, the handshake done with profile.
+ */
+static int from_s_client(struct tenv *e, const struct tver *v, bool cert,
+			 const char *text, const char *profile,
+			 struct tproc **cli)
+{
+	int port, lfd, fd;
+
+	lfd = tenv_listen(e, &port);
+	*cli = tenv_s_client(e, port, v, cert);
+	ASSERT_OK(tproc_write(*cli, text));
+	tproc_close_stdin(*cli);
+	fd = tenv_tlso_accept(e, lfd);
+	ASSERT_OK(hs_start(fd, TLSO_ROLE_SERVER, profile, "", TENV_HS_MS));
+	return fd;
 }
 
 /*
@@ -138,15 +161,10 @@ TEST_F(interop, server_vs_openssl_s_client)
 	struct tenv *e = &self->e;
 	char *up = make_text(32768, 4), *down = make_text(32768, 5), c;
 	struct tproc *cli;
-	int port, lfd, fd;
+	int fd;
 
-	lfd = tenv_listen(e, &port);
-	cli = tenv_s_client(e, port, variant->v, false);
-	ASSERT_OK(tproc_write(cli, up));
-	tproc_close_stdin(cli);		/* -quiet: it goes on regardless */
-	fd = tenv_tlso_accept(e, lfd);
-	ASSERT_OK(hs_start(fd, TLSO_ROLE_SERVER, "server", "", TENV_HS_MS));
-	EXPECT_DONE(fd, variant->v->version, "");
+	fd = from_s_client(e, variant->v, false, up, "server", &cli);
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_NONE, "");
 
 	EXPECT_READ(fd, up);
 	ASSERT_OK(tlso_write_all(fd, down, strlen(down)));
@@ -182,7 +200,7 @@ TEST_F(interop, server_vs_gnutls_cli)
 	ASSERT_OK(tproc_write(cli, up));
 	fd = tenv_tlso_accept(e, lfd);
 	ASSERT_OK(hs_start(fd, TLSO_ROLE_SERVER, "server", "", TENV_HS_MS));
-	EXPECT_DONE(fd, variant->v->version, "");
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_NONE, "");
 
 	EXPECT_READ(fd, up);
 	ASSERT_OK(tlso_write_all(fd, down, strlen(down)));
@@ -262,7 +280,7 @@ TEST_F(interop, server_vs_curl)
 	cli = tenv_spawn(e, "curl", false, argv);
 	fd = tenv_tlso_accept(e, lfd);
 	ASSERT_OK(hs_start(fd, TLSO_ROLE_SERVER, "server", NULL, TENV_HS_MS));
-	EXPECT_DONE(fd, v->version, "");
+	EXPECT_DONE(fd, v->version, TLSO_AUTH_NONE, "");
 
 	clen = http_request(fd, head, sizeof(head), &have, &body);
 	ASSERT_EQ(clen, (long)strlen(up));
@@ -299,7 +317,7 @@ TEST_F(interop, client_cert_vs_gnutls_serv)
 	fd = tenv_tlso_client(e, port);
 	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "client_cert", "localhost",
 			   TENV_HS_MS));
-	EXPECT_DONE(fd, variant->v->version, "CN=localhost");
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509, TENV_ID_SERVER);
 	echo_check(fd, text);
 	/* It printed the certificate it got from us. */
 	EXPECT_TRUE(tenv_wait_file_has(srv->out, "CN=tlso test client", 0,
@@ -312,23 +330,96 @@ TEST_F(interop, server_require_vs_s_client_with_cert)
 {
 	struct tenv *e = &self->e;
 	struct tproc *cli;
-	int port, lfd, fd;
+	int fd;
 	char c;
 
-	lfd = tenv_listen(e, &port);
-	cli = tenv_s_client(e, port, variant->v, true);
-	ASSERT_OK(tproc_write(cli, "mutual\n"));
-	tproc_close_stdin(cli);
-	fd = tenv_tlso_accept(e, lfd);
-	ASSERT_OK(hs_start(fd, TLSO_ROLE_SERVER, "server_require", "",
-			   TENV_HS_MS));
-	EXPECT_DONE(fd, variant->v->version, "CN=tlso test client");
+	fd = from_s_client(e, variant->v, true, "mutual\n", "server_require",
+			   &cli);
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509, TENV_ID_CLIENT);
 	EXPECT_READ(fd, "mutual\n");
 	ASSERT_OK(tlso_write_all(fd, "authenticated\n", 14));
 	ASSERT_OK(shutdown(fd, SHUT_WR));
 	EXPECT_EQ(tenv_recv_wait(fd, &c, 1, TENV_HS_MS), 0);
 	EXPECT_EXIT(cli, 0, TENV_HS_MS);
 	EXPECT_TRUE(file_is(cli->out, "authenticated\n", 0));
+}
+
+/* client_auth = optional, and s_client has no certificate: no one. */
+TEST_F(interop, server_optional_without_client_cert)
+{
+	struct tenv *e = &self->e;
+	struct tproc *cli;
+	int fd;
+
+	fd = from_s_client(e, variant->v, false, "anonymous\n",
+			   "server_optional", &cli);
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_NONE, "");
+	EXPECT_READ(fd, "anonymous\n");
+}
+
+/* A server certificate with an empty subject: known by its SANs. */
+TEST_F(interop, client_vs_san_only_certificate)
+{
+	struct tenv *e = &self->e;
+	struct tproc *srv;
+	int fd;
+
+	fd = tenv_s_server_client(e, &srv, PKI_SAN_ONLY, variant->v, NULL,
+				  NULL, NULL);
+	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", TENV_HS_MS));
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509, TENV_ID_SAN_ONLY);
+	ASSERT_OK(tproc_write(srv, "by its names\n"));
+	EXPECT_READ(fd, "by its names\n");
+}
+
+/*
+ * More names than TLSO_IDENTITY_SIZE - 1 bytes hold: the fingerprint,
+ * then the whole identity as far as it fits, then "...", to the byte.
+ */
+TEST_F(interop, client_vs_certificate_with_too_many_names)
+{
+	struct tenv *e = &self->e;
+	char fp[65], want[TLSO_IDENTITY_SIZE];
+	struct tproc *srv;
+	int fd, head;
+
+	ASSERT_GT(strlen(TENV_ID_LONG_NAMES), TLSO_IDENTITY_SIZE - 1);
+	tenv_pki_sha256(e, PKI_LONG_NAMES, fp);
+	head = snprintf(want, sizeof(want), "sha256=%s; ", fp);
+	snprintf(want + head, sizeof(want) - head, "%.*s...",
+		 (int)(TLSO_IDENTITY_SIZE - 1 - head - 3), TENV_ID_LONG_NAMES);
+	EXPECT_EQ(strlen(want), TLSO_IDENTITY_SIZE - 1);
+
+	fd = tenv_s_server_client(e, &srv, PKI_LONG_NAMES, variant->v, NULL,
+				  NULL, NULL);
+	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", TENV_HS_MS));
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509, want);
+}
+
+/*
+ * openssl s_client with the PSK of profile psk: the identity is the
+ * PSK's.  (gnutls-cli 3.7.9 crashes after a TLS 1.2 PSK handshake.)
+ */
+TEST_F(interop, psk_server_vs_s_client)
+{
+	struct tenv *e = &self->e;
+	char conn[32];
+	int port, lfd, fd;
+	const char *argv[] = {
+		"openssl", "s_client", "-connect", conn, "-psk", TENV_PSK_KEY,
+		"-psk_identity", TENV_PSK_IDENTITY, "-quiet",
+		variant->v->ossl, NULL,
+	};
+
+	TENV_NEED("openssl");
+	lfd = tenv_listen(e, &port);
+	snprintf(conn, sizeof(conn), "127.0.0.1:%d", port);
+	ASSERT_OK(tproc_write(tenv_spawn(e, "s_client", true, argv),
+			      "keyed\n"));
+	fd = tenv_tlso_accept(e, lfd);
+	ASSERT_OK(hs_start(fd, TLSO_ROLE_SERVER, "psk", "", TENV_HS_MS));
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_PSK, TENV_PSK_IDENTITY);
+	EXPECT_READ(fd, "keyed\n");
 }
 
 TEST_HARNESS_MAIN

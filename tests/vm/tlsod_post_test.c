@@ -47,7 +47,7 @@ TEST_F(post, session_tickets_from_openssl)
 	fd = tenv_s_server_client(e, &srv, PKI_SERVER, variant->v,
 				  "-num_tickets", "2", NULL);
 	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", TENV_HS_MS));
-	EXPECT_DONE(fd, variant->v->version, "CN=localhost");
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509, TENV_ID_SERVER);
 	tenv_msleep(1000);	/* the tickets are in */
 	EXPECT_ERRNO(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
 	ASSERT_OK(tproc_write(srv, "data after the tickets\n"));
@@ -68,7 +68,7 @@ TEST_F(post, close_notify_from_peer)
 	int fd = to_gpeer(e, variant->v, "goodbye\n", GPEER_BYE, &peer);
 	char c;
 
-	EXPECT_DONE(fd, variant->v->version, "CN=localhost");
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509, TENV_ID_SERVER);
 	ASSERT_OK(tlso_write_all(fd, "hello\n", 6));
 	EXPECT_READ(fd, "goodbye\n");
 	EXPECT_EQ(tenv_recv_wait(fd, &c, 1, TENV_HS_MS), 0);

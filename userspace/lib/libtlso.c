@@ -197,6 +197,10 @@ static const struct {
 	/* TLSO_HANDSHAKE, from the module */
 	{ ESRCH, "no tlsod is running" },
 	{ EALREADY, "a handshake is already running on this socket" },
+	{ EBUSY,
+	  "too many handshakes are waiting for tlsod in this network namespace" },
+	{ EAGAIN,
+	  "too many of this user's handshakes are waiting for tlsod (or the name could not be resolved for now); try again later" },
 	{ EISCONN, "the socket already carries TLS keys" },
 	{ ECONNABORTED, "tlsod went away during the handshake" },
 	{ ETIMEDOUT, "the handshake did not end in time" },
@@ -205,12 +209,12 @@ static const struct {
 	{ ENOPROTOOPT, "tlso is not attached to the socket" },
 	/* from tlsod, see tlsod(8) */
 	{ EACCES,
-	  "the peer's certificate did not verify, or the peer refused ours" },
+	  "the peer's certificate did not verify, the peer refused ours, or this user may not use the profile" },
 	{ EPROTO,
 	  "the peer broke the protocol, or the two sides share no version, cipher or kind of credentials" },
 	{ ECONNRESET, "the peer closed or reset the connection" },
 	{ EINVAL,
-	  "invalid request, or tlsod has no usable profile of that name" },
+	  "invalid request, tlsod has no usable profile of that name, or a client gave no peer name to verify" },
 	{ EIO, "tlsod could not complete the handshake (its log says why)" },
 	/* attaching */
 	{ ENOENT, "tlso.ko is not loaded" },

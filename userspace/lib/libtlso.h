@@ -87,6 +87,12 @@ struct tlso_handshake_opts {
  *			on and ends as with EINPROGRESS (calling this
  *			again while it runs fails with EALREADY)
  *	ENOPROTOOPT	tlso is not attached to fd (plain TCP or kTLS)
+ *	EBUSY		too many handshakes wait for tlsod in this network
+ *			namespace (the module's max_pending)
+ *	EAGAIN		too many of this user's handshakes wait for tlsod
+ *			(max_pending_per_user); nothing was started, try
+ *			again later (a non-blocking fd says EINPROGRESS
+ *			when the handshake did start)
  * and the errors of TLSO_HANDSHAKE in <linux/tlso.h> (ESRCH, EALREADY,
  * EISCONN, EACCES, ETIMEDOUT, ECONNABORTED, EPROTO...) and those tlsod
  * reports (see tlsod(8): ECONNRESET, EIO, EINVAL for an unknown
@@ -129,7 +135,8 @@ int tlso_connect(const char *host, const char *port,
  * A short explanation of err for a person, for the errors of the
  * functions above: what it means when tlso is the one saying it (ESRCH:
  * "no tlsod is running", EACCES: a certificate did not verify, ENOENT:
- * "tlso.ko is not loaded", ENXIO: no address for the host name, ...).
+ * "tlso.ko is not loaded", ENXIO: no address for the host name, EBUSY and
+ * EAGAIN: too many handshakes waiting, ...).
  * Anything else is strerror(err).  The string is static; do not free
  * it.
  */

@@ -139,7 +139,6 @@ int send_params(int fd, const struct perf_params *p)
 	      send_line(fd, "bytes %llu", (unsigned long long)p->bytes) ||
 	      send_line(fd, "handshakes %u", p->handshakes) ||
 	      send_line(fd, "sendfile %s", p->sendfile) ||
-	      send_line(fd, "profile %s", p->profile) ||
 	      send_line(fd, "cookie %s", p->cookie) ||
 	      send_line(fd, "key_c2s %s", k1) ||
 	      send_line(fd, "key_s2c %s", k2) ||
@@ -207,7 +206,7 @@ const char *recv_params(int fd, struct perf_params *p)
 		} else if (!strcmp(line, "sendfile")) {
 			snprintf(p->sendfile, sizeof(p->sendfile), "%s", val);
 		} else if (!strcmp(line, "profile")) {
-			snprintf(p->profile, sizeof(p->profile), "%s", val);
+			/* earlier clients sent their own: not ours */
 		} else if (!strcmp(line, "cookie")) {
 			snprintf(p->cookie, sizeof(p->cookie), "%s", val);
 		} else if (!strcmp(line, "key_c2s")) {

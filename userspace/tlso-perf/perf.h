@@ -60,7 +60,7 @@ struct perf_params {
 	unsigned int handshakes;
 	char sendfile[256];
 	char name[256];		/* the server name the client checks */
-	char profile[64];
+	char profile[64];	/* this end's tlsod profile, never sent */
 	char cookie[33];
 	/* static keys, as the kernel takes them */
 	union tlso_crypto_info key_c2s, key_s2c;

@@ -179,9 +179,12 @@ static void server_control(int fd)
 		return;
 	}
 	why = recv_params(fd, &t->p);
-	/* the server's own profile, when it names one, is the one it uses */
-	if (!why && opt.profile)
-		snprintf(t->p.profile, sizeof(t->p.profile), "%s", opt.profile);
+	/*
+	 * The profile is this end's alone: a client that named the server's
+	 * would have tlsod serve it with whatever key that profile holds.
+	 */
+	snprintf(t->p.profile, sizeof(t->p.profile), "%s",
+		 opt.profile ? opt.profile : "");
 	if (!why)
 		why = server_check(t, buf, sizeof(buf));
 	if (why) {

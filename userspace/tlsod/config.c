@@ -7,13 +7,19 @@
  * "file:line".  A first pass collects the values, a second one (after the
  * whole file, since keys of one profile may come in any order) checks the
  * profiles as a whole and loads their files into GnuTLS credentials.
+ * User and group names are looked up in the first pass, so that who may
+ * use a profile is settled with the rest, and a request is decided on
+ * numbers alone (tlsod_profile_allows()).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -30,8 +36,17 @@ enum key {
 	K_PSK_IDENTITY,
 	K_PSK_KEY,
 	K_TIMEOUT_MS,
+	K_VERIFY_NAME,
+	K_LEGACY,
+	K_ALLOWED_USERS,
+	K_ALLOWED_GROUPS,
 	NKEYS
 };
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* How the words of a list may be separated. */
+#define LIST_SEP	" \t,"
 
 /* A profile while the file is read: where each of its keys was. */
 struct pprofile {
@@ -44,6 +59,7 @@ struct parse {
 	const char *path;
 	char *dir;		/* of the file, for relative paths */
 	FILE *f;
+	struct stat st;		/* of the file, once opened */
 	int line;		/* the line the reader handed out last */
 	bool line_start;	/* the next read starts a new line */
 	int err_line;		/* of the first error, 0 when none */
@@ -174,42 +190,278 @@ static int set_client_auth(struct parse *ps, struct tlsod_profile *p,
 	return 0;
 }
 
-static int set_versions(struct parse *ps, struct tlsod_profile *p,
-			const char *v)
+/*
+ * fn on each word of v, words split at any of sep, until one fails; more
+ * than max words (0: any number) is an error of key.
+ */
+static int each_word(struct parse *ps, const char *key, const char *v,
+		     const char *sep, unsigned int max,
+		     int (*fn)(struct parse *ps, void *arg, const char *w),
+		     void *arg, unsigned int *n)
 {
-	char *copy, *tok, *save = NULL;
-	unsigned int bit, seen = 0;
+	char *copy, *w, *save = NULL;
 	int ret = 0;
 
+	*n = 0;
 	if (set_string(ps, &copy, v))
 		return -1;
-	for (tok = strtok_r(copy, " \t", &save); tok && !ret;
-	     tok = strtok_r(NULL, " \t", &save)) {
-		if (!strcmp(tok, "1.2"))
-			bit = TLSOD_TLS12;
-		else if (!strcmp(tok, "1.3"))
-			bit = TLSOD_TLS13;
-		else {
-			perr(ps, ps->line,
-			     "versions: '%s' is not a TLS version tlso carries (1.3 1.2)",
-			     tok);
+	for (w = strtok_r(copy, sep, &save); w && !ret;
+	     w = strtok_r(NULL, sep, &save)) {
+		if (max && *n == max) {
+			perr(ps, ps->line, "%s: more than %u names", key, max);
 			ret = -1;
 			break;
 		}
-		if (seen & bit) {
-			perr(ps, ps->line, "versions: %s given twice", tok);
-			ret = -1;
-		}
-		seen |= bit;
+		(*n)++;
+		ret = fn(ps, arg, w);
 	}
 	free(copy);
-	if (!ret && !seen) {
-		perr(ps, ps->line, "versions: no version given");
+	if (!ret && !*n) {
+		perr(ps, ps->line, "%s: '%s' names nothing", key, v);
 		ret = -1;
 	}
-	if (!ret)
-		p->versions = seen;
 	return ret;
+}
+
+/* A set of named bits, each word once. */
+struct word_bit {
+	const char *word;
+	unsigned int bit;
+};
+
+struct bits_arg {
+	const char *key;
+	const char *what;	/* "is not ..." */
+	const struct word_bit *words;
+	size_t nwords;
+	unsigned int seen;
+};
+
+static int bit_word(struct parse *ps, void *arg, const char *w)
+{
+	struct bits_arg *a = arg;
+	size_t i;
+
+	for (i = 0; i < a->nwords; i++)
+		if (!strcmp(w, a->words[i].word))
+			break;
+	if (i == a->nwords) {
+		perr(ps, ps->line, "%s: '%s' is not %s", a->key, w, a->what);
+		return -1;
+	}
+	if (a->seen & a->words[i].bit) {
+		perr(ps, ps->line, "%s: %s given twice", a->key, w);
+		return -1;
+	}
+	a->seen |= a->words[i].bit;
+	return 0;
+}
+
+/* v as a set of words, each of words once, into *bits. */
+static int set_bits(struct parse *ps, const char *key, const char *what,
+		    const struct word_bit *words, size_t nwords,
+		    const char *sep, const char *v, unsigned int *bits)
+{
+	struct bits_arg a = { key, what, words, nwords, 0 };
+	unsigned int n;
+
+	if (each_word(ps, key, v, sep, 0, bit_word, &a, &n))
+		return -1;
+	*bits = a.seen;
+	return 0;
+}
+
+static int set_versions(struct parse *ps, struct tlsod_profile *p,
+			const char *v)
+{
+	static const struct word_bit words[] = {
+		{ "1.2", TLSOD_TLS12 },
+		{ "1.3", TLSOD_TLS13 },
+	};
+
+	return set_bits(ps, "versions", "a TLS version tlso carries (1.3 1.2)",
+			words, ARRAY_SIZE(words), " \t", v, &p->versions);
+}
+
+/* "none" stands for no bit; it goes alone. */
+#define LEGACY_NONE	0x100
+
+static int set_legacy(struct parse *ps, struct tlsod_profile *p,
+		      const char *v)
+{
+	static const struct word_bit words[] = {
+		{ "rsa-kx", TLSOD_LEGACY_RSA_KX },
+		{ "sha1", TLSOD_LEGACY_SHA1 },
+		{ "psk-no-dhe", TLSOD_LEGACY_PSK_NO_DHE },
+		{ "none", LEGACY_NONE },
+	};
+	unsigned int bits;
+
+	if (set_bits(ps, "legacy", "rsa-kx, sha1, psk-no-dhe or none", words,
+		     ARRAY_SIZE(words), LIST_SEP, v, &bits))
+		return -1;
+	if ((bits & LEGACY_NONE) && bits != LEGACY_NONE) {
+		perr(ps, ps->line, "legacy: 'none' goes alone");
+		return -1;
+	}
+	p->legacy = bits & ~LEGACY_NONE;
+	return 0;
+}
+
+static int set_verify_name(struct parse *ps, struct tlsod_profile *p,
+			   const char *v)
+{
+	if (!strcmp(v, "yes")) {
+		p->verify_name = true;
+	} else if (!strcmp(v, "no")) {
+		p->verify_name = false;
+	} else {
+		perr(ps, ps->line, "verify_name: '%s' is not yes or no", v);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A word of digits is an id as it stands: 1, the id in *id.  0: a name.
+ * -1: digits, but too many for an id.
+ */
+static int word_id(struct parse *ps, const char *key, const char *w,
+		   uint32_t *id)
+{
+	unsigned long long v;
+
+	if (w[strspn(w, "0123456789")])
+		return 0;
+	errno = 0;
+	v = strtoull(w, NULL, 10);
+	if (errno || v > TLSOD_ID_MAX) {
+		perr(ps, ps->line, "%s: '%s' is not an id (0 to %u)", key, w,
+		     TLSOD_ID_MAX);
+		return -1;
+	}
+	*id = v;
+	return 1;
+}
+
+static int add_id(struct parse *ps, uint32_t **ids, unsigned int *n,
+		  uint32_t id)
+{
+	uint32_t *more = reallocarray(*ids, *n + 1, sizeof(**ids));
+
+	if (!more) {
+		perr(ps, ps->line, "out of memory");
+		ps->err_no = ENOMEM;
+		return -1;
+	}
+	more[(*n)++] = id;
+	*ids = more;
+	return 0;
+}
+
+static int user_word(struct parse *ps, void *arg, const char *w)
+{
+	struct tlsod_access *a = arg;
+	struct passwd *pw;
+	uint32_t uid;
+	int num;
+
+	if (!strcmp(w, "*")) {
+		a->everyone = true;
+		return 0;
+	}
+	num = word_id(ps, "allowed_users", w, &uid);
+	if (num < 0)
+		return -1;
+	if (!num) {
+		pw = getpwnam(w);
+		if (!pw) {
+			perr(ps, ps->line, "allowed_users: no user '%s'", w);
+			return -1;
+		}
+		uid = pw->pw_uid;
+	}
+	return add_id(ps, &a->uids, &a->nuids, uid);
+}
+
+static int set_allowed_users(struct parse *ps, struct tlsod_profile *p,
+			     const char *v)
+{
+	unsigned int n;
+
+	p->access.listed = true;
+	if (each_word(ps, "allowed_users", v, LIST_SEP, TLSOD_ALLOWED_MAX,
+		      user_word, &p->access, &n))
+		return -1;
+	if (p->access.everyone && n > 1) {
+		perr(ps, ps->line, "allowed_users: '*' goes alone");
+		return -1;
+	}
+	return 0;
+}
+
+struct groups_arg {
+	struct tlsod_access *a;
+	unsigned int members;	/* brought in so far */
+};
+
+/*
+ * The members the group database lists for gr, as users of the profile:
+ * the kernel tells the requester's effective gid alone, not the
+ * supplementary groups, so membership is looked up here, once.
+ */
+static int add_members(struct parse *ps, struct groups_arg *g,
+		       const struct group *gr)
+{
+	struct passwd *pw;
+	char **m;
+
+	for (m = gr->gr_mem; m && *m; m++) {
+		pw = getpwnam(*m);
+		if (!pw)
+			continue;	/* a stale entry names nobody */
+		if (++g->members > TLSOD_MEMBERS_MAX) {
+			perr(ps, ps->line,
+			     "allowed_groups: more than %d members in all",
+			     TLSOD_MEMBERS_MAX);
+			return -1;
+		}
+		if (add_id(ps, &g->a->uids, &g->a->nuids, pw->pw_uid))
+			return -1;
+	}
+	return 0;
+}
+
+static int group_word(struct parse *ps, void *arg, const char *w)
+{
+	struct groups_arg *g = arg;
+	struct group *gr;
+	uint32_t gid;
+	int num = word_id(ps, "allowed_groups", w, &gid);
+
+	if (num < 0)
+		return -1;
+	gr = num ? getgrgid(gid) : getgrnam(w);
+	if (!gr && !num) {
+		perr(ps, ps->line, "allowed_groups: no group '%s'", w);
+		return -1;
+	}
+	if (gr)
+		gid = gr->gr_gid;
+	if (add_id(ps, &g->a->gids, &g->a->ngids, gid))
+		return -1;
+	return gr ? add_members(ps, g, gr) : 0;
+}
+
+static int set_allowed_groups(struct parse *ps, struct tlsod_profile *p,
+			      const char *v)
+{
+	struct groups_arg g = { &p->access, 0 };
+	unsigned int n;
+
+	p->access.listed = true;
+	return each_word(ps, "allowed_groups", v, LIST_SEP, TLSOD_ALLOWED_MAX,
+			 group_word, &g, &n);
 }
 
 static int set_psk_identity(struct parse *ps, struct tlsod_profile *p,
@@ -247,6 +499,12 @@ static int set_psk_key(struct parse *ps, struct tlsod_profile *p,
 		     gnutls_strerror(ret));
 		return -1;
 	}
+	if (p->psk_key.size < TLSOD_PSK_KEY_MIN) {
+		perr(ps, ps->line,
+		     "psk_key: %u bytes; a key has at least %d (%d hex digits)",
+		     p->psk_key.size, TLSOD_PSK_KEY_MIN, 2 * TLSOD_PSK_KEY_MIN);
+		return -1;
+	}
 	return 0;
 }
 
@@ -278,6 +536,10 @@ static const struct key_def keys[NKEYS] = {
 	[K_PSK_IDENTITY] = { "psk_identity", set_psk_identity },
 	[K_PSK_KEY]	= { "psk_key", set_psk_key },
 	[K_TIMEOUT_MS]	= { "timeout_ms", set_timeout_ms },
+	[K_VERIFY_NAME]	= { "verify_name", set_verify_name },
+	[K_LEGACY]	= { "legacy", set_legacy },
+	[K_ALLOWED_USERS] = { "allowed_users", set_allowed_users },
+	[K_ALLOWED_GROUPS] = { "allowed_groups", set_allowed_groups },
 };
 
 static struct tlsod_profile *profile_new(const char *name)
@@ -292,6 +554,7 @@ static struct tlsod_profile *profile_new(const char *name)
 		return NULL;
 	}
 	p->client_auth = TLSOD_CLIENT_AUTH_NONE;
+	p->verify_name = true;
 	p->versions = TLSOD_TLS12 | TLSOD_TLS13;
 	p->timeout_ms = TLSOD_TIMEOUT_DEFAULT;
 	return p;
@@ -306,6 +569,8 @@ static void profile_free(struct tlsod_profile *p)
 	free(p->private_key);
 	free(p->trust_store);
 	free(p->psk_identity);
+	free(p->access.uids);
+	free(p->access.gids);
 	if (p->psk_key.data) {
 		gnutls_memset(p->psk_key.data, 0, p->psk_key.size);
 		gnutls_free(p->psk_key.data);
@@ -386,18 +651,59 @@ static int handle_key(void *user, const char *section, const char *name,
 	return keys[k].set(ps, pp->p, value) == 0;
 }
 
-/* GnuTLS says little about a file it cannot open; open() says why. */
-static int check_readable(struct parse *ps, int line, const char *key,
-			  const char *path)
+/*
+ * A file that holds a secret is for its owner alone, and the owner is
+ * root or the user tlsod runs as, as sshd's StrictModes wants of a key:
+ * whoever else may read it has the secret, whoever may write it can put
+ * in one of their own.  holder: the file is not the secret's own, it
+ * holds one (tlsod.conf with a psk_key).
+ */
+static int check_private(struct parse *ps, int line, const char *key,
+			 const char *path, const struct stat *st, bool holder)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *whose = holder ? "the file that holds it, " : "";
+	uid_t me = geteuid();
+
+	if (st->st_uid != 0 && st->st_uid != me) {
+		perr(ps, line,
+		     "%s: %s%s: owned by uid %u, and only root or tlsod's own user (uid %u) may own it; chown root %s",
+		     key, whose, path, (unsigned int)st->st_uid,
+		     (unsigned int)me, path);
+		return -1;
+	}
+	if (st->st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+		perr(ps, line,
+		     "%s: %s%s: group or others may read or write it (mode %04o); chmod go-rw %s",
+		     key, whose, path, (unsigned int)(st->st_mode & 07777),
+		     path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * GnuTLS says little about a file it cannot open; open() says why.  A
+ * secret is checked on the file opened, not on a name.
+ */
+static int check_readable(struct parse *ps, int line, const char *key,
+			  const char *path, bool secret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	int ret = 0;
 
 	if (fd < 0) {
 		perr(ps, line, "%s %s: %s", key, path, strerror(errno));
 		return -1;
 	}
+	if (secret && fstat(fd, &st) < 0) {
+		perr(ps, line, "%s %s: %s", key, path, strerror(errno));
+		ret = -1;
+	} else if (secret) {
+		ret = check_private(ps, line, key, path, &st, false);
+	}
 	close(fd);
-	return 0;
+	return ret;
 }
 
 /* A line to blame for a problem of the whole profile. */
@@ -429,7 +735,7 @@ static int load_trust(struct parse *ps, struct pprofile *pp)
 		p->trust_count = n;
 		return 0;
 	}
-	if (check_readable(ps, line, "trust_store", p->trust_store))
+	if (check_readable(ps, line, "trust_store", p->trust_store, false))
 		return -1;
 	n = gnutls_certificate_set_x509_trust_file(p->cred, p->trust_store,
 						   GNUTLS_X509_FMT_PEM);
@@ -453,9 +759,9 @@ static int load_chain(struct parse *ps, struct pprofile *pp)
 	int line = pp->line[K_CERTIFICATE];
 	int ret;
 
-	if (check_readable(ps, line, "certificate", p->certificate) ||
+	if (check_readable(ps, line, "certificate", p->certificate, false) ||
 	    check_readable(ps, pp->line[K_PRIVATE_KEY], "private_key",
-			   p->private_key))
+			   p->private_key, true))
 		return -1;
 	ret = gnutls_certificate_set_x509_key_file2(p->cred, p->certificate,
 						    p->private_key,
@@ -489,6 +795,27 @@ static int check_profile(struct parse *ps, struct pprofile *pp)
 		     "[%s] %s without %s", p->name,
 		     p->psk_identity ? "psk_identity" : "psk_key",
 		     p->psk_identity ? "psk_key" : "psk_identity");
+		return -1;
+	}
+	if (p->psk_key.data &&
+	    check_private(ps, pp->line[K_PSK_KEY], "psk_key", ps->path,
+			  &ps->st, true))
+		return -1;
+	/*
+	 * A client certificate from any CA of the system's would do: the
+	 * CAs must be chosen, if only by writing "system".
+	 */
+	if (p->client_auth != TLSOD_CLIENT_AUTH_NONE && !p->trust_explicit) {
+		perr(ps, profile_line(pp, K_CLIENT_AUTH),
+		     "[%s] client_auth = %s needs a trust_store: the CAs that client certificates must chain to",
+		     p->name, tlsod_client_auth_name(p->client_auth));
+		return -1;
+	}
+	/* The system's CAs vouch for any public name: a name must be given. */
+	if (!p->verify_name && !p->trust_store) {
+		perr(ps, profile_line(pp, K_VERIFY_NAME),
+		     "[%s] verify_name = no needs a trust_store file of its own (not system)",
+		     p->name);
 		return -1;
 	}
 	/* PSK alone: no certificate is ever sent or checked. */
@@ -559,6 +886,13 @@ static int parse_file(struct parse *ps)
 		ps->err_no = errno;
 		snprintf(ps->err, ps->errsize, "%s: %s", ps->path,
 			 strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(ps->f), &ps->st) < 0) {
+		ps->err_no = errno;
+		snprintf(ps->err, ps->errsize, "%s: %s", ps->path,
+			 strerror(errno));
+		fclose(ps->f);
 		return -1;
 	}
 	ret = ini_parse_stream(read_line, ps, handle_key, ps);
@@ -680,4 +1014,41 @@ const char *tlsod_client_auth_name(enum tlsod_client_auth ca)
 	default:
 		return "none";
 	}
+}
+
+/* What only root may use unless the profile says who else. */
+static bool holds_secret(const struct tlsod_profile *p)
+{
+	return p->private_key || p->psk_identity;
+}
+
+bool tlsod_profile_open(const struct tlsod_profile *p)
+{
+	if (p->access.listed)
+		return p->access.everyone;
+	return !holds_secret(p);
+}
+
+static bool has_id(const uint32_t *ids, unsigned int n, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+bool tlsod_profile_allows(const struct tlsod_profile *p, bool known,
+			  uint32_t uid, uint32_t gid)
+{
+	const struct tlsod_access *a = &p->access;
+
+	if (tlsod_profile_open(p))
+		return true;
+	if (!known)
+		return false;
+	/* root can read the keys anyway */
+	return uid == 0 || has_id(a->uids, a->nuids, uid) ||
+	       has_id(a->gids, a->ngids, gid);
 }

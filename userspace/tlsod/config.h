@@ -2,14 +2,15 @@
 /*
  * tlsod's configuration: an INI file, one section per profile.
  *
- * Everything a profile names (certificate, key, CA file, PSK) is loaded
- * here, when the file is read, so that a broken file shows at startup or
- * at reload and never in the middle of a handshake.
+ * Everything a profile names (certificate, key, CA file, PSK, users and
+ * groups) is loaded here, when the file is read, so that a broken file
+ * shows at startup or at reload and never in the middle of a handshake.
  */
 #ifndef TLSOD_CONFIG_H
 #define TLSOD_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <gnutls/gnutls.h>
 
 #include <linux/tlso.h>
@@ -20,6 +21,14 @@
 #define TLSOD_PSK_IDENTITY_MAX	(TLSO_IDENTITY_SIZE - 1)
 #define TLSOD_TIMEOUT_DEFAULT	10000	/* ms */
 #define TLSOD_TIMEOUT_MAX	3600000	/* ms */
+/* A shorter key is a password, and PSK suites do not stretch it. */
+#define TLSOD_PSK_KEY_MIN	16	/* bytes */
+/* Names in one allowed_users or allowed_groups line. */
+#define TLSOD_ALLOWED_MAX	64
+/* Users that a profile's allowed_groups bring in as their members. */
+#define TLSOD_MEMBERS_MAX	1024
+/* A user or group id in the file; (uid_t)-1 means "none" to the kernel. */
+#define TLSOD_ID_MAX		4294967294u
 
 enum tlsod_client_auth {
 	TLSOD_CLIENT_AUTH_NONE,
@@ -31,6 +40,24 @@ enum tlsod_client_auth {
 #define TLSOD_TLS12	0x1
 #define TLSOD_TLS13	0x2
 
+/* Bits of tlsod_profile.legacy: what a profile takes back that is off. */
+#define TLSOD_LEGACY_RSA_KX	0x1	/* TLS 1.2 RSA key transport */
+#define TLSOD_LEGACY_SHA1	0x2	/* SHA-1 handshake signatures */
+#define TLSOD_LEGACY_PSK_NO_DHE	0x4	/* PSK without (EC)DHE */
+
+/*
+ * Who may use a profile besides root: allowed_users and allowed_groups,
+ * every name resolved when the file is read.
+ */
+struct tlsod_access {
+	bool listed;		/* either key was given */
+	bool everyone;		/* allowed_users = * */
+	uint32_t *uids;		/* users named, members of groups named */
+	unsigned int nuids;
+	uint32_t *gids;		/* groups named */
+	unsigned int ngids;
+};
+
 struct tlsod_profile {
 	char *name;
 	char *certificate;	/* absolute paths, or NULL */
@@ -38,7 +65,10 @@ struct tlsod_profile {
 	char *trust_store;	/* NULL: the system's */
 	bool trust_explicit;	/* trust_store was written in the file */
 	enum tlsod_client_auth client_auth;
+	bool verify_name;	/* a client request must name its peer */
 	unsigned int versions;	/* TLSOD_TLS1x bits */
+	unsigned int legacy;	/* TLSOD_LEGACY_* bits */
+	struct tlsod_access access;
 	char *psk_identity;	/* NULL: no PSK */
 	gnutls_datum_t psk_key;
 	unsigned int timeout_ms;
@@ -74,5 +104,19 @@ const struct tlsod_profile *tlsod_config_find(const struct tlsod_config *cfg,
 					      const char *name);
 
 const char *tlsod_client_auth_name(enum tlsod_client_auth ca);
+
+/*
+ * Whether any user may use p, a request without credentials too: one
+ * that holds neither private key nor PSK and lists nobody, or one whose
+ * allowed_users is "*".
+ */
+bool tlsod_profile_open(const struct tlsod_profile *p);
+
+/*
+ * Whether the requester may use p: known says the request carried the
+ * requester's effective uid and gid; without them only an open profile.
+ */
+bool tlsod_profile_allows(const struct tlsod_profile *p, bool known,
+			  uint32_t uid, uint32_t gid);
 
 #endif /* TLSOD_CONFIG_H */

@@ -27,6 +27,7 @@
 
 #include "errors.h"
 #include "handshake.h"
+#include "identity.h"
 #include "keys.h"
 #include "log.h"
 #include "tlsod.h"
@@ -38,9 +39,20 @@
 /* Only what tlso's record layer carries; AES-128-CCM-8 has a short tag. */
 #define TLSOD_CIPHERS \
 	"-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-CCM"
-#define TLSOD_PSK_KX	":+ECDHE-PSK:+DHE-PSK:+PSK"
+/* A PSK with a fresh (EC)DHE share: forward secrecy. */
+#define TLSOD_PSK_KX	":+ECDHE-PSK:+DHE-PSK"
 /* Without certificates, a suite that needs one must not be chosen. */
 #define TLSOD_PSK_ONLY	":-KX-ALL" TLSOD_PSK_KX
+/*
+ * What a profile's legacy takes back: RSA key transport (no forward
+ * secrecy), SHA-1 signatures in the handshake, a PSK alone (a stolen key
+ * opens every session it ever made).  GnuTLS refuses SHA-1 in
+ * certificates by itself.
+ */
+#define TLSOD_NO_RSA_KX	":-RSA"
+#define TLSOD_NO_SHA1	":-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:-SIGN-DSA-SHA1"
+#define TLSOD_NO_PSK_NO_DHE	":-PSK"
+#define TLSOD_PSK_NO_DHE	":+PSK"
 
 struct hs {
 	const struct tlsod_profile *p;
@@ -231,17 +243,22 @@ static bool psk_only(const struct hs *h)
 static int set_priority(struct hs *h)
 {
 	const struct tlsod_profile *p = h->p;
+	bool plain_psk = p->psk_identity &&
+			 (p->legacy & TLSOD_LEGACY_PSK_NO_DHE);
 	const char *errpos = NULL;
-	char prio[256];
+	char prio[384];
 	int ret;
 
 	/* Appended to the system's default, so that local policy holds. */
 	snprintf(prio, sizeof(prio), "-VERS-ALL%s%s:" TLSOD_CIPHERS
-		 ":-COMP-ALL:+COMP-NULL%s%s",
+		 ":-COMP-ALL:+COMP-NULL%s%s%s%s%s",
 		 p->versions & TLSOD_TLS13 ? ":+VERS-TLS1.3" : "",
 		 p->versions & TLSOD_TLS12 ? ":+VERS-TLS1.2" : "",
 		 psk_only(h) ? TLSOD_PSK_ONLY :
 		 p->psk_identity ? TLSOD_PSK_KX : "",
+		 plain_psk ? TLSOD_PSK_NO_DHE : TLSOD_NO_PSK_NO_DHE,
+		 p->legacy & TLSOD_LEGACY_RSA_KX ? "" : TLSOD_NO_RSA_KX,
+		 p->legacy & TLSOD_LEGACY_SHA1 ? "" : TLSOD_NO_SHA1,
 		 /* tlso has no way to send a ticket later on */
 		 h->server ? ":%NO_TICKETS" : "");
 	ret = gnutls_set_default_priority_append(h->s, prio, &errpos, 0);
@@ -356,8 +373,8 @@ static int set_client_auth(struct hs *h)
 			return ret;
 		set_verify_server(h, name);
 		if (!name[0])
-			log_debug("fd %d: no peer name, the server's chain is checked but not its name",
-				  h->fd);
+			log_debug("fd %d: no peer name (verify_name = no): the server's chain is checked against %s alone",
+				  h->fd, p->trust_store);
 	}
 	return p->psk_identity ? set_psk(h) : 0;
 }
@@ -555,45 +572,13 @@ static int install_keys(struct hs *h)
 
 /* ---- after success ---- */
 
-/* The kernel keeps TLSO_IDENTITY_SIZE - 1 bytes; cut there, but not
- * inside a character. */
-static void set_identity(struct tlsod_outcome *out, const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n >= sizeof(out->peer_identity)) {
-		n = sizeof(out->peer_identity) - 1;
-		while (n && ((unsigned char)id[n] & 0xc0) == 0x80)
-			n--;
-	}
-	memcpy(out->peer_identity, id, n);
-	out->peer_identity[n] = '\0';
-}
-
 static void peer_identity(struct hs *h)
 {
-	const gnutls_datum_t *certs;
-	gnutls_x509_crt_t crt;
-	gnutls_datum_t dn;
-	unsigned int n = 0;
-	const char *name;
+	const char *psk = h->server ? gnutls_psk_server_get_username(h->s) :
+				      h->p->psk_identity;
 
-	if (gnutls_auth_get_type(h->s) == GNUTLS_CRD_PSK) {
-		name = h->server ? gnutls_psk_server_get_username(h->s) :
-				   h->p->psk_identity;
-		if (name)
-			set_identity(h->out, name);
-		return;
-	}
-	certs = gnutls_certificate_get_peers(h->s, &n);
-	if (!certs || !n || gnutls_x509_crt_init(&crt) < 0)
-		return;
-	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0 &&
-	    gnutls_x509_crt_get_dn2(crt, &dn) == 0) {
-		set_identity(h->out, (char *)dn.data);
-		gnutls_free(dn.data);
-	}
-	gnutls_x509_crt_deinit(crt);
+	h->out->peer_auth = tlsod_peer_identity(h->s, psk,
+						h->out->peer_identity);
 }
 
 static void describe(struct hs *h)
@@ -606,16 +591,53 @@ static void describe(struct hs *h)
 	snprintf(h->out->cipher, sizeof(h->out->cipher), "%s", c ? c : "?");
 }
 
+/* Whether the requester may use the profile; says why not. */
+static int check_access(struct hs *h)
+{
+	const struct tlsod_request *req = h->req;
+
+	if (tlsod_profile_allows(h->p, req->have_creds, req->uid, req->gid))
+		return 0;
+	if (req->have_creds)
+		fail(h->out, EACCES,
+		     "uid %u (gid %u, pid %u) may not use profile '%s'",
+		     req->uid, req->gid, req->pid, h->p->name);
+	else
+		fail(h->out, EACCES,
+		     "the request does not say who asked (a tlso module without credentials), and profile '%s' is not open to every user",
+		     h->p->name);
+	return -1;
+}
+
+/*
+ * The system's CAs vouch for any public name: without a name to check,
+ * any of the world's certificates would do.
+ */
+static int check_peer_name(struct hs *h)
+{
+	if (h->server || !h->p->cred || h->req->peer_name[0] ||
+	    !h->p->verify_name)
+		return 0;
+	fail(h->out, EINVAL,
+	     "a client request without a peer name, and profile '%s' checks the server's name (verify_name = no, with a trust_store of its own, allows none)",
+	     h->p->name);
+	return -1;
+}
+
 /* The request as tlsod can serve it, or a reason why not. */
 static int check_request(struct hs *h, const struct tlsod_config *cfg)
 {
 	const struct tlsod_request *req = h->req;
+	char esc[TLSOD_ESC_SIZE(TLSO_PROFILE_SIZE)];
 
 	h->p = tlsod_config_find(cfg, req->profile);
 	h->out->profile = req->profile[0] ? req->profile :
 					    TLSOD_PROFILE_DEFAULT;
 	if (!h->p) {
-		fail(h->out, EINVAL, "no profile '%s' in %s", h->out->profile,
+		fail(h->out, EINVAL, "no profile '%s' in %s",
+		     tlsod_esc(esc, sizeof(esc),
+			       (const unsigned char *)h->out->profile,
+			       strlen(h->out->profile)),
 		     cfg->path ? cfg->path : "the configuration");
 		return -1;
 	}
@@ -630,6 +652,8 @@ static int check_request(struct hs *h, const struct tlsod_config *cfg)
 		return -1;
 	}
 	h->server = req->role == TLSO_ROLE_SERVER;
+	if (check_access(h) || check_peer_name(h))
+		return -1;
 	return 0;
 }
 
@@ -638,6 +662,7 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		     struct tlsod_outcome *out)
 {
 	struct hs h = { .req = req, .out = out, .fd = req->fd, .nodelay = -1 };
+	char esc[TLSOD_ESC_SIZE(TLSO_PEER_NAME_SIZE)];
 	unsigned int timeout_ms;
 	int ret;
 
@@ -646,8 +671,12 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		return;
 	timeout_ms = req->timeout_ms ? req->timeout_ms : h.p->timeout_ms;
 	log_debug("fd %d: %s handshake with '%s', profile '%s' (client_auth %s), %u ms",
-		  h.fd, tlsod_role_name(req->role), req->peer_name, h.p->name,
-		  tlsod_client_auth_name(h.p->client_auth), timeout_ms);
+		  h.fd, tlsod_role_name(req->role),
+		  tlsod_esc(esc, sizeof(esc),
+			    (const unsigned char *)req->peer_name,
+			    strlen(req->peer_name)),
+		  h.p->name, tlsod_client_auth_name(h.p->client_auth),
+		  timeout_ms);
 	alarm(timeout_ms / 1000 + TLSOD_ALARM_SLACK_S);
 	if (session_init(&h))
 		goto out;

@@ -14,11 +14,12 @@
 
 struct tlsod_outcome {
 	uint32_t status;		/* 0 or a positive errno */
-	char reason[320];		/* why it failed */
+	char reason[640];		/* why it failed */
 	const char *profile;		/* the profile used, for the log */
 	char version[16];		/* "TLS1.3" */
 	char cipher[32];		/* "AES-128-GCM" */
-	char peer_identity[TLSO_IDENTITY_SIZE];	/* subject DN or PSK identity */
+	uint32_t peer_auth;		/* TLSO_AUTH_*: what peer_identity is */
+	char peer_identity[TLSO_IDENTITY_SIZE];	/* identity.h */
 	unsigned char *rx;		/* read past Finished */
 	size_t rx_len;
 };

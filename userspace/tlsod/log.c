@@ -11,6 +11,13 @@
 #include "log.h"
 #include "tlsod.h"
 
+/*
+ * A handshake's line with everything at its longest: a peer name of
+ * TLSO_PEER_NAME_SIZE - 1 bytes escaped four times over, an escaped
+ * profile, an identity, the reason.
+ */
+#define TLSOD_LOG_LINE_MAX	3072
+
 struct tlsod_options tlsod_opts = {
 	.config = TLSOD_DEFAULT_CONFIG,
 	.worker_idle_ms = TLSOD_WORKER_IDLE_MS,
@@ -30,7 +37,7 @@ void tlsod_log(int prio, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	if (tlsod_opts.foreground || (starting && prio <= LOG_NOTICE)) {
-		char line[1024];
+		char line[TLSOD_LOG_LINE_MAX];
 		va_list aq;
 
 		va_copy(aq, ap);

@@ -5,6 +5,7 @@
 #ifndef TLSOD_LOG_H
 #define TLSOD_LOG_H
 
+#include <stddef.h>
 #include <syslog.h>
 
 /*
@@ -24,5 +25,17 @@ void tlsod_log(int prio, const char *fmt, ...)
 #define log_notice(...)	tlsod_log(LOG_NOTICE, __VA_ARGS__)
 #define log_info(...)	tlsod_log(LOG_INFO, __VA_ARGS__)
 #define log_debug(...)	tlsod_log(LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * What an application or a peer chose (a peer name, a profile name, the
+ * bytes of a hello) goes into the log through this: printable ASCII as
+ * it is, every other byte, the backslash and the quote as \xNN, so that
+ * no such string can break a line or pass for another field.  Cut with
+ * "..." when buf is short: TLSOD_ESC_SIZE(n) holds n bytes whole.  It
+ * lives with the trace's printer, which the trace's own test links alone.
+ */
+#define TLSOD_ESC_SIZE(n)	(4 * (n) + 8)
+const char *tlsod_esc(char *buf, size_t size, const unsigned char *s,
+		      size_t n);
 
 #endif /* TLSOD_LOG_H */

@@ -309,6 +309,10 @@ static struct nla_policy accept_policy[TLSO_A_MAX + 1] = {
 	[TLSO_A_PROFILE]	= { .type = NLA_STRING,
 				    .maxlen = TLSO_PROFILE_SIZE },
 	[TLSO_A_REQ_ID]		= { .type = NLA_U64 },
+	[TLSO_A_UID]		= { .type = NLA_U32 },
+	[TLSO_A_GID]		= { .type = NLA_U32 },
+	[TLSO_A_PID]		= { .type = NLA_U32 },
+	[TLSO_A_SOCK_UID]	= { .type = NLA_U32 },
 };
 
 /*
@@ -363,6 +367,15 @@ static int on_accept_reply(struct nl_msg *msg, void *arg)
 	if (tb[TLSO_A_PROFILE])
 		nla_strlcpy(req->profile, tb[TLSO_A_PROFILE],
 			    sizeof(req->profile));
+	/* All four or none: a policy must not act on half of who asked. */
+	if (tb[TLSO_A_UID] && tb[TLSO_A_GID] && tb[TLSO_A_PID] &&
+	    tb[TLSO_A_SOCK_UID]) {
+		req->uid = nla_get_u32(tb[TLSO_A_UID]);
+		req->gid = nla_get_u32(tb[TLSO_A_GID]);
+		req->pid = nla_get_u32(tb[TLSO_A_PID]);
+		req->sock_uid = nla_get_u32(tb[TLSO_A_SOCK_UID]);
+		req->have_creds = 1;
+	}
 	if (req->fd < 0 || !req->have_id)
 		ctx->bad = true;
 	return NL_SKIP;
@@ -452,6 +465,9 @@ int tlsod_done(struct tlsod_worker_nl *w, const struct tlsod_request *req,
 		ret = nla_put_u32(msg, TLSO_A_SOCKFD, req->fd);
 	if (!ret)
 		ret = nla_put_u32(msg, TLSO_A_STATUS, res->status);
+	/* NONE is what the kernel assumes without it. */
+	if (!ret && ok && res->peer_auth != TLSO_AUTH_NONE)
+		ret = nla_put_u32(msg, TLSO_A_PEER_AUTH, res->peer_auth);
 	if (!ret && ok && res->peer_identity && res->peer_identity[0])
 		ret = nla_put_string(msg, TLSO_A_PEER_IDENTITY,
 				     res->peer_identity);

@@ -46,6 +46,17 @@ struct tlsod_request {
 	uint32_t flags;
 	char peer_name[TLSO_PEER_NAME_SIZE];
 	char profile[TLSO_PROFILE_SIZE];
+	/*
+	 * Who asked (TLSO_A_UID, _GID, _PID, _SOCK_UID), in tlsod's own
+	 * namespaces: 65534 for a uid or gid that does not map there, pid
+	 * 0 for a process tlsod cannot see or that has exited.  have_creds
+	 * is 0 when the module sent none (then the four are 0).
+	 */
+	int have_creds;
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t pid;
+	uint32_t sock_uid;
 };
 
 /*
@@ -67,6 +78,7 @@ int tlsod_accept(struct tlsod_worker_nl *w, struct tlsod_request *req);
 
 struct tlsod_result {
 	uint32_t status;		/* 0 or a positive errno */
+	uint32_t peer_auth;		/* TLSO_AUTH_*, sent with status 0 */
 	const char *peer_identity;	/* NULL or "" for none */
 	const void *rx_data;		/* read past Finished */
 	size_t rx_len;

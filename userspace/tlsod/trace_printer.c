@@ -110,7 +110,8 @@ const char *tlsod_esc(char *buf, size_t size, const unsigned char *s,
 			memcpy(buf + o, "...", 4);
 			return buf;
 		}
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\' &&
+		    s[i] != '\'')
 			buf[o++] = (char)s[i];
 		else
 			o += (size_t)snprintf(buf + o, size - o, "\\x%02x",

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "log.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define TLS13_VERSION	0x0304
@@ -81,10 +83,7 @@ bool tlsod_need(struct tr *t, bool ok, const char *what);
 /* Up to max bytes as hex, "..." after them when there were more. */
 const char *tlsod_hex(char *buf, size_t size, const struct rd *r,
 		      size_t max);
-/* Printable ASCII as is, the rest as \xNN: these strings come from the
- * peer, and may be anything. */
-const char *tlsod_esc(char *buf, size_t size, const unsigned char *s,
-		      size_t n);
+/* tlsod_esc(), log.h: strings from the peer may be anything. */
 
 /* ---- names ---- */
 

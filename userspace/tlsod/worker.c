@@ -19,24 +19,47 @@
 /* For the netlink exchanges before and after the handshake. */
 #define TLSOD_NL_ALARM_S	30
 
+static const char *auth_name(uint32_t auth)
+{
+	switch (auth) {
+	case TLSO_AUTH_X509:
+		return "x509";
+	case TLSO_AUTH_PSK:
+		return "psk";
+	default:
+		return "none";
+	}
+}
+
+/*
+ * One line a handshake.  The peer and profile names are the
+ * application's and go in escaped; the identity is printable already
+ * (identity.c).
+ */
 static void log_outcome(const struct tlsod_request *req,
 			const struct tlsod_outcome *out)
 {
 	const char *profile = out->profile ? out->profile :
 			      req->profile[0] ? req->profile :
 			      TLSOD_PROFILE_DEFAULT;
+	char peer[TLSOD_ESC_SIZE(TLSO_PEER_NAME_SIZE)];
+	char prof[TLSOD_ESC_SIZE(TLSO_PROFILE_SIZE)];
 
+	tlsod_esc(peer, sizeof(peer), (const unsigned char *)req->peer_name,
+		  strnlen(req->peer_name, sizeof(req->peer_name)));
+	tlsod_esc(prof, sizeof(prof), (const unsigned char *)profile,
+		  strnlen(profile, TLSO_PROFILE_SIZE));
 	if (out->status == 0) {
-		log_info("handshake fd %d role %s peer '%s' profile '%s': ok, %s %s, peer '%s'%s",
-			 req->fd, tlsod_role_name(req->role), req->peer_name,
-			 profile, out->version, out->cipher,
+		log_info("handshake fd %d role %s peer '%s' profile '%s': ok, %s %s, peer %s '%s'%s",
+			 req->fd, tlsod_role_name(req->role), peer, prof,
+			 out->version, out->cipher, auth_name(out->peer_auth),
 			 out->peer_identity,
 			 out->rx_len ? ", data read ahead" : "");
 		return;
 	}
 	log_notice("handshake fd %d role %s peer '%s' profile '%s': failed: %s (%s)",
-		   req->fd, tlsod_role_name(req->role), req->peer_name,
-		   profile, out->reason, strerrorname_np(out->status) ?: "?");
+		   req->fd, tlsod_role_name(req->role), peer, prof,
+		   out->reason, strerrorname_np(out->status) ?: "?");
 }
 
 enum take { TAKE_OK, TAKE_BAD, TAKE_NONE, TAKE_ERROR };
@@ -105,6 +128,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 	alarm(TLSOD_NL_ALARM_S);
 	res = (struct tlsod_result){
 		.status = out.status,
+		.peer_auth = out.peer_auth,
 		.peer_identity = out.peer_identity,
 		.rx_data = out.rx,
 		.rx_len = out.rx_len,
