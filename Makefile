@@ -53,6 +53,7 @@ GNUTLS_LIBS := $(call pkg,--libs,gnutls)
 NL_CFLAGS := $(or $(call pkg,--cflags,libnl-genl-3.0),-I/usr/include/libnl3)
 NL_LIBS := $(or $(call pkg,--libs,libnl-genl-3.0),-lnl-genl-3 -lnl-3)
 INIH_LIBS := $(or $(call pkg,--libs,inih),-linih)
+SECCOMP_LIBS := $(or $(call pkg,--libs,libseccomp),-lseccomp)
 
 # Debian's 6.1 headers ship no vmlinux, so BTF for the module cannot be
 # generated; say so once here rather than on every build.
@@ -140,7 +141,7 @@ $(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^)
 endef
 
 $(BIN)/tlsod: $(call objs,$(TLSOD_SRCS))
-	$(link) $(GNUTLS_LIBS) $(NL_LIBS) $(INIH_LIBS)
+	$(link) $(GNUTLS_LIBS) $(NL_LIBS) $(INIH_LIBS) $(SECCOMP_LIBS)
 
 $(BIN)/tlsoctl: $(call objs,$(TLSOCTL_SRCS)) $(LIB)
 	$(link)
@@ -162,7 +163,9 @@ UT_record_test := $(KSHARED_SRCS)
 UT_cipher_test := $(KSHARED_SRCS)
 UT_trace_test := $(wildcard userspace/tlsod/trace_*.c)
 UT_LIBS_trace_test := $(GNUTLS_LIBS) -lpthread
-UT_config_test := userspace/tlsod/config.c
+# config.c makes the external keys of keyproxy.c, which logs.
+UT_config_test := userspace/tlsod/config.c userspace/tlsod/keyproxy.c \
+	userspace/tlsod/log.c userspace/tlsod/trace_printer.c
 UT_LIBS_config_test := $(GNUTLS_LIBS) $(INIH_LIBS)
 UT_tlsod_errors_test := userspace/tlsod/errors.c
 UT_LIBS_tlsod_errors_test := $(GNUTLS_LIBS)
@@ -171,7 +174,7 @@ UT_tlso_cat_test := $(filter-out %/main.c,$(CAT_SRCS)) userspace/lib/net.c users
 UT_RUN_libtlso_test := $(BIN)/tlso-cat
 # tlso-perf as built, with the test library's processes, ports and PKI.
 UT_tlso_perf_test := $(TESTLIB_SRCS)
-UT_LIBS_tlso_perf_test := $(GNUTLS_LIBS)
+UT_LIBS_tlso_perf_test := $(GNUTLS_LIBS) $(SECCOMP_LIBS)
 UT_RUN_tlso_perf_test := $(BIN)/tlso-perf
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(wildcard tests/unit/*.c))
@@ -187,7 +190,7 @@ build/tests/unit/%: $(SANOBJ)/tests/unit/%.o $$(call sanobjs,$$(UT_$$*)) | $$(UT
 # share is the test library, build/tests/libtest.a.
 TESTLIB := build/tests/libtest.a
 VM_TESTS := $(patsubst tests/vm/%.c,build/tests/vm/%,$(wildcard tests/vm/*.c))
-VM_LIBS := $(GNUTLS_LIBS) $(NL_LIBS) -lpthread
+VM_LIBS := $(GNUTLS_LIBS) $(NL_LIBS) $(SECCOMP_LIBS) -lpthread
 
 $(TESTLIB): $(call objs,$(TESTLIB_SRCS))
 	$(call msg,AR,$@)

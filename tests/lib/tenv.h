@@ -16,7 +16,9 @@
  *			emulated; an RSA one, for RSA key transport, only
  *			when a case asks for it.
  *   struct tenv	one case's world: its directory, tlsod.conf, the
- *   (tenv_tlsod.c)	running tlsod (its log, its descriptors when idle),
+ *   (tenv_tlsod.c)	running tlsod (its log, its descriptors when idle;
+ *			started as its systemd unit starts it: nobody, with
+ *			CAP_NET_ADMIN alone, the files given to nobody),
  *			the programs and processes the case started and the
  *			sockets it opened, all ended by tenv_teardown().
  *   tenv_spawn()	an external program (openssl, gnutls-cli, curl...)
@@ -55,6 +57,13 @@
 #include "tcase.h"
 
 #define TENV_TLSOD	"build/bin/tlsod"
+/*
+ * The user tlsod runs as, the way its systemd unit starts it (User=,
+ * AmbientCapabilities=CAP_NET_ADMIN, CapabilityBoundingSet=CAP_NET_ADMIN):
+ * nobody, whom the configuration and the PKI's files belong to.
+ */
+#define TENV_TLSOD_UID	65534
+#define TENV_TLSOD_GID	65534
 #define TENV_MAX_PROCS	16
 #define TENV_MAX_KIDS	8
 #define TENV_MAX_FDS	256
@@ -97,6 +106,19 @@ struct tenv {
 	char ulp[16];
 	pid_t tlsod;		/* 0 when not running */
 	const char *tlsod_opt[3];	/* more options for it, NULL-ended */
+	/*
+	 * tlsod started as root (it drops privileges itself), not as
+	 * TENV_TLSOD_UID with CAP_NET_ADMIN alone.
+	 */
+	bool tlsod_as_root;
+	const char *conf_global;	/* lines before the first profile */
+	/* the environment tlsod starts with, NULL-ended, NULL: ours */
+	char *const *tlsod_env;
+	/*
+	 * tenv_start_tlsod() returns at once; the case sees it ready its
+	 * own way and then calls tenv_tlsod_ready().
+	 */
+	bool tlsod_no_wait;
 	int tlsod_status;
 	int tlsod_fds;		/* its descriptors when idle */
 	long attached0;		/* TlsoCurrAttached before the case */
@@ -252,8 +274,17 @@ void tenv_reload_conf(struct tenv *e, const char *extra);
 /* Whether one line of tlsod's log has both a and b, within ms. */
 bool tenv_log_line_has(const struct tenv *e, const char *a, const char *b,
 		       int ms);
-/* Start tlsod -f -v -c CONF [tlsod_opt]; returns once it listens. */
+/*
+ * Start tlsod -f -v -c CONF [tlsod_opt], as TENV_TLSOD_UID with
+ * CAP_NET_ADMIN alone and the unit's system call filter (no_new_privs,
+ * ~@privileged @resources refused with EPERM) unless e->tlsod_as_root;
+ * returns once it listens.
+ */
 void tenv_start_tlsod(struct tenv *e);
+/* tlsod is up: what it holds now is what it holds at rest. */
+void tenv_tlsod_ready(struct tenv *e);
+/* Hand path to TENV_TLSOD_UID, as tlsod(8) wants of its files. */
+void tenv_give_tlsod(const char *path);
 /* Wait for tlsod to exit within ms: its wait status, or -1. */
 int tenv_reap_tlsod(struct tenv *e, int ms);
 /* SIGTERM, and its exit within ms: the wait status, or -1. */

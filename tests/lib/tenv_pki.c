@@ -266,6 +266,7 @@ void pki_once(const char *run)
 	if (!access(marker, F_OK))
 		return;
 	TCASE_ASSERT(!mkdir(run, 0700) || errno == EEXIST);
+	TCASE_ASSERT_OK(chmod(run, 0711));
 	TCASE_ASSERT(pki_make(run) == 0);
 	TCASE_ASSERT_OK(tenv_write_file(marker, "", 0));
 }
@@ -275,6 +276,8 @@ void tenv_pki(const struct tenv *e, char *buf, size_t size, int which,
 {
 	pki_lazy(e->run, which);
 	snprintf(buf, size, "%s/%s.%s", e->run, pki_specs[which].file, ext);
+	/* the files a configuration names are tlsod's, and it runs as nobody */
+	tenv_give_tlsod(buf);
 }
 
 void tenv_pki_sha256(const struct tenv *e, int which, char hex[65])

@@ -4,14 +4,22 @@
  * the case's setup to the checks of its teardown.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
+
+#include <seccomp.h>
 
 #include "kmod.h"
 #include "tenv.h"
@@ -33,8 +41,9 @@ void tenv_write_conf(struct tenv *e, const char *extra)
 				  O_CLOEXEC, 0600));
 	f = fdopen(fd, "w");
 	TCASE_ASSERT(f != NULL);
+	fprintf(f, "; written by tlsod_test\n%s",
+		e->conf_global ? e->conf_global : "");
 	fprintf(f,
-		"; written by tlsod_test\n"
 		"[default]\n"
 		"trust_store = %s\n"
 		"versions = 1.3 1.2\n"
@@ -58,6 +67,103 @@ void tenv_write_conf(struct tenv *e, const char *extra)
 		ca,
 		extra ? extra : "");
 	TCASE_ASSERT(fclose(f) == 0);
+	tenv_give_tlsod(e->conf);
+}
+
+void tenv_give_tlsod(const char *path)
+{
+	/* a host test without root starts no tlsod */
+	if (geteuid() != 0)
+		return;
+	TCASE_ASSERT_OK(chown(path, TENV_TLSOD_UID, TENV_TLSOD_GID));
+}
+
+/*
+ * In tlsod's child before exec: what systemd does for the unit.  The
+ * bounding set first, while CAP_SETPCAP is there; the capability kept
+ * across the change of user, then made ambient so that it survives exec.
+ */
+static int tenv_unit_creds(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	gid_t gid = TENV_TLSOD_GID;
+	unsigned int c;
+
+	for (c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+		if (c != CAP_NET_ADMIN &&
+		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+			return -1;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+	    setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(TENV_TLSOD_UID, TENV_TLSOD_UID, TENV_TLSOD_UID) < 0)
+		return -1;
+	memset(d, 0, sizeof(d));
+	d[CAP_TO_INDEX(CAP_NET_ADMIN)].permitted = CAP_TO_MASK(CAP_NET_ADMIN);
+	d[CAP_TO_INDEX(CAP_NET_ADMIN)].effective = CAP_TO_MASK(CAP_NET_ADMIN);
+	d[CAP_TO_INDEX(CAP_NET_ADMIN)].inheritable =
+		CAP_TO_MASK(CAP_NET_ADMIN);
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -1;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_ADMIN, 0,
+		     0);
+}
+
+/*
+ * The unit's SystemCallFilter=~@privileged @resources with
+ * SystemCallErrorNumber=EPERM and NoNewPrivileges=yes: the groups as
+ * systemd 252 (Debian 12) expands them.  The unit's allow list,
+ * @system-service, is wider than what tlsod calls and is left out.
+ */
+static const char *const tenv_unit_denied[] = {
+	/* @privileged */
+	"_sysctl", "acct", "bpf", "capset", "chroot", "fanotify_init",
+	"fanotify_mark", "nfsservctl", "open_by_handle_at", "pivot_root",
+	"quotactl", "quotactl_fd", "setdomainname", "setfsuid", "setfsuid32",
+	"setgroups", "setgroups32", "sethostname", "setresuid", "setresuid32",
+	"setreuid", "setreuid32", "setuid", "setuid32", "vhangup",
+	/* @privileged's own groups: @chown @clock @module @raw-io @reboot @swap */
+	"chown", "chown32", "fchown", "fchown32", "fchownat", "lchown",
+	"lchown32", "adjtimex", "clock_adjtime", "clock_adjtime64",
+	"clock_settime", "clock_settime64", "settimeofday", "delete_module",
+	"finit_module", "init_module", "ioperm", "iopl", "kexec_file_load",
+	"kexec_load", "reboot", "swapoff", "swapon",
+	/* @resources */
+	"ioprio_set", "mbind", "migrate_pages", "move_pages", "nice",
+	"sched_setaffinity", "sched_setattr", "sched_setparam",
+	"sched_setscheduler", "set_mempolicy", "set_mempolicy_home_node",
+	"setpriority", "setrlimit",
+};
+
+static int tenv_unit_filter(void)
+{
+	scmp_filter_ctx ctx;
+	size_t i;
+	int ret = 0;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return -1;
+	for (i = 0; i < sizeof(tenv_unit_denied) / sizeof(tenv_unit_denied[0]) &&
+		    !ret; i++) {
+		int nr = seccomp_syscall_resolve_name(tenv_unit_denied[i]);
+
+		if (nr != __NR_SCMP_ERROR)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr,
+					       0);
+	}
+	if (!ret)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (ret) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
 }
 
 void tenv_reload_conf(struct tenv *e, const char *extra)
@@ -143,11 +249,22 @@ void tenv_start_tlsod(struct tenv *e)
 				       e->tlsod_opt[2], NULL };
 
 		tenv_child_fds(NULL, 0);
-		execv(TENV_TLSOD, (char *const *)argv);
+		if (!e->tlsod_as_root &&
+		    (tenv_unit_creds() < 0 || tenv_unit_filter() < 0)) {
+			fprintf(stderr, "tenv: becoming tlsod's user: %s\n",
+				strerror(errno));
+			_exit(125);
+		}
+		if (e->tlsod_env)
+			execve(TENV_TLSOD, (char *const *)argv, e->tlsod_env);
+		else
+			execv(TENV_TLSOD, (char *const *)argv);
 		_exit(127);
 	}
 	close(log);
 	close(null);
+	if (e->tlsod_no_wait)
+		return;
 	end = tenv_now() + 15;
 	while (!tenv_file_has(e->log, " listening; using", from)) {
 		pid_t r = waitpid(e->tlsod, &e->tlsod_status, WNOHANG);
@@ -163,6 +280,11 @@ void tenv_start_tlsod(struct tenv *e)
 		}
 		tenv_msleep(20);
 	}
+	tenv_tlsod_ready(e);
+}
+
+void tenv_tlsod_ready(struct tenv *e)
+{
 	/* What it holds at rest: the later checks compare with this. */
 	e->tlsod_fds = tenv_fd_count(e->tlsod);
 }
@@ -229,6 +351,8 @@ void tenv_setup(struct tenv *e, bool start)
 	pki_once(e->run);
 	snprintf(e->dir, sizeof(e->dir), "%s/case.%d", e->run, (int)getpid());
 	TCASE_ASSERT_OK(mkdir(e->dir, 0700));
+	/* tlsod's user goes through to its files, and lists nothing */
+	TCASE_ASSERT_OK(chmod(e->dir, 0711));
 	snprintf(e->conf, sizeof(e->conf), "%s/tlsod.conf", e->dir);
 	snprintf(e->log, sizeof(e->log), "%s/tlsod.log", e->dir);
 	tenv_write_conf(e, NULL);

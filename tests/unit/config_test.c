@@ -803,4 +803,86 @@ TEST_F(cfg, config_with_a_psk_is_private)
 	EXPECT_TRUE(self->c != NULL);
 }
 
+/* The global section: user = , before the first profile. */
+TEST_F(cfg, user)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *what;
+	} bad[] = {
+		{ "user = nosuch\n[a]\n", 1, "user: no user 'nosuch'" },
+		{ "user = alice\nuser = bob\n", 2,
+		  "user given twice (first on line 1)" },
+		{ "[a]\nuser = alice\n", 2,
+		  "user in [a]: it goes before the first [profile]" },
+		{ "user =\n", 1, "user: empty value" },
+		{ "; tlsod\nuser = 99999999999\n", 2,
+		  "user: '99999999999' is not an id" },
+		{ "group = staff\n", 1, "'group' outside a [profile] section" },
+	};
+	size_t i;
+
+	ASSERT_TRUE(load(self, "user = alice\n[a]\nversions = 1.3\n") != NULL);
+	EXPECT_STREQ(self->c->user, "alice");
+	EXPECT_TRUE(self->c->has_user);
+	EXPECT_EQ(self->c->uid, 1001);
+	/* none given, and this machine's database has no user tlsod */
+	ASSERT_TRUE(load(self, "[a]\nversions = 1.3\n") != NULL);
+	EXPECT_TRUE(self->c->user == NULL);
+	EXPECT_FALSE(self->c->has_user);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(self, bad[i].text, bad[i].line, bad[i].what);
+}
+
+/*
+ * Started as root with user = alice, tlsod reads the key as root now and
+ * as alice at a reload: either may own it, nobody else.
+ */
+TEST_F(cfg, key_owned_by_the_user)
+{
+	static const char text[] = "user = alice\n"
+		"[a]\ncertificate = srv.pem\nprivate_key = srv.key\n";
+	char what[1024], path[256];
+
+	if (geteuid() != 0)
+		SKIP("not root: cannot give the key to another user");
+	snprintf(path, sizeof(path), "%s/srv.key", self->dir);
+	ASSERT_OK(chown(path, 1001, 0));
+	ASSERT_TRUE(load(self, text) != NULL);
+	ASSERT_OK(chown(path, 1002, 0));
+	snprintf(what, sizeof(what),
+		 "private_key: %s: owned by uid 1002, and only root or tlsod's own user (uid 1001) may own it",
+		 path);
+	expect_error(self, text, 4, what);
+}
+
+/*
+ * The real key stays in the profile (for the parent) until dropped (in
+ * a worker); the credentials hold an external key either way.
+ */
+TEST_F(cfg, keys_by_index_and_dropped)
+{
+	static const char text[] =
+		"[a]\nversions = 1.3\n"
+		"[b]\ncertificate = srv.pem\nprivate_key = srv.key\n"
+		"[c]\ncertificate = srv.pem\nprivate_key = srv.key\n";
+	const struct tlsod_profile *b, *c;
+
+	ASSERT_TRUE(load(self, text) != NULL);
+	b = tlsod_config_find(self->c, "b");
+	c = tlsod_config_find(self->c, "c");
+	ASSERT_TRUE(b && c);
+	EXPECT_EQ(self->c->nkeys, 2);
+	EXPECT_EQ(b->keyref.index, 0);
+	EXPECT_EQ(c->keyref.index, 1);
+	EXPECT_EQ(b->keyref.pk, GNUTLS_PK_ECDSA);
+	EXPECT_TRUE(self->c->keys[0] == b->key && b->key != NULL);
+	EXPECT_TRUE(self->c->keys[1] == c->key && c->key != NULL);
+	tlsod_config_drop_keys(self->c);
+	EXPECT_TRUE(b->key == NULL && c->key == NULL);
+	EXPECT_TRUE(self->c->keys[0] == NULL && self->c->keys[1] == NULL);
+	EXPECT_TRUE(b->cred != NULL);
+}
+
 TEST_HARNESS_MAIN

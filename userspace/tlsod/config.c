@@ -24,6 +24,7 @@
 
 #include <ini.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 
 #include "config.h"
 
@@ -68,6 +69,13 @@ struct parse {
 	char *err;
 	size_t errsize;
 	struct pprofile *profiles, **tail;
+	/* the global section */
+	char *user;
+	int user_line;
+	bool has_user;		/* uid, gid: user's or TLSOD_USER_DEFAULT's */
+	uid_t uid;
+	gid_t gid;
+	unsigned int nkeys;	/* profiles with a key so far */
 };
 
 /*
@@ -464,6 +472,51 @@ static int set_allowed_groups(struct parse *ps, struct tlsod_profile *p,
 			 group_word, &g, &n);
 }
 
+/*
+ * The global user = NAME (or a uid): looked up now, so that a name that
+ * does not resolve is an error of its line, and the key files can be
+ * checked against it in the second pass.
+ */
+static int set_user(struct parse *ps, const char *v)
+{
+	struct passwd *pw;
+	uint32_t id;
+	int num = word_id(ps, "user", v, &id);
+
+	if (num < 0)
+		return -1;
+	pw = num ? getpwuid(id) : getpwnam(v);
+	if (!pw) {
+		perr(ps, ps->line, "user: no user '%s'", v);
+		return -1;
+	}
+	ps->has_user = true;
+	ps->uid = pw->pw_uid;
+	ps->gid = pw->pw_gid;
+	return set_string(ps, &ps->user, v);
+}
+
+/* Keys before the first [profile]: the daemon's own. */
+static int handle_global(struct parse *ps, const char *name,
+			 const char *value)
+{
+	if (strcmp(name, "user")) {
+		perr(ps, ps->line, "'%s' outside a [profile] section", name);
+		return 0;
+	}
+	if (ps->user_line) {
+		perr(ps, ps->line, "user given twice (first on line %d)",
+		     ps->user_line);
+		return 0;
+	}
+	ps->user_line = ps->line;
+	if (!value[0]) {
+		perr(ps, ps->line, "user: empty value");
+		return 0;
+	}
+	return set_user(ps, value) == 0;
+}
+
 static int set_psk_identity(struct parse *ps, struct tlsod_profile *p,
 			    const char *v)
 {
@@ -577,6 +630,8 @@ static void profile_free(struct tlsod_profile *p)
 	}
 	if (p->cred)
 		gnutls_certificate_free_credentials(p->cred);
+	if (p->key)
+		gnutls_privkey_deinit(p->key);
 	free(p);
 }
 
@@ -617,10 +672,8 @@ static int handle_key(void *user, const char *section, const char *name,
 	struct pprofile *pp;
 	int k;
 
-	if (!section[0]) {
-		perr(ps, ps->line, "'%s' outside a [profile] section", name);
-		return 0;
-	}
+	if (!section[0])
+		return handle_global(ps, name, value);
 	if (strlen(section) >= INIH_SECTION_CUT ||
 	    strlen(section) > TLSOD_PROFILE_MAX) {
 		perr(ps, ps->line,
@@ -631,6 +684,12 @@ static int handle_key(void *user, const char *section, const char *name,
 	for (k = 0; k < NKEYS; k++)
 		if (!strcmp(name, keys[k].name))
 			break;
+	if (k == NKEYS && !strcmp(name, "user")) {
+		perr(ps, ps->line,
+		     "user in [%s]: it goes before the first [profile]",
+		     section);
+		return 0;
+	}
 	if (k == NKEYS) {
 		perr(ps, ps->line, "unknown key '%s' in [%s]", name, section);
 		return 0;
@@ -664,7 +723,14 @@ static int check_private(struct parse *ps, int line, const char *key,
 	const char *whose = holder ? "the file that holds it, " : "";
 	uid_t me = geteuid();
 
-	if (st->st_uid != 0 && st->st_uid != me) {
+	/*
+	 * Started as root, tlsod reads the file now as root and at a
+	 * reload as its user: either may own it.
+	 */
+	if (ps->has_user)
+		me = ps->uid;
+	if (st->st_uid != 0 && st->st_uid != geteuid() &&
+	    st->st_uid != me) {
 		perr(ps, line,
 		     "%s: %s%s: owned by uid %u, and only root or tlsod's own user (uid %u) may own it; chown root %s",
 		     key, whose, path, (unsigned int)st->st_uid,
@@ -753,26 +819,168 @@ static int load_trust(struct parse *ps, struct pprofile *pp)
 	return 0;
 }
 
+/*
+ * The key file's bytes, read by hand rather than by GnuTLS so that they
+ * can be scrubbed once imported; checked as a secret on the file opened.
+ */
+static int read_key_file(struct parse *ps, int line, const char *path,
+			 gnutls_datum_t *d)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t got = 0;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0) {
+		perr(ps, line, "private_key %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		perr(ps, line, "private_key %s: %s", path, strerror(errno));
+		goto err;
+	}
+	if (check_private(ps, line, "private_key", path, &st, false))
+		goto err;
+	if (!S_ISREG(st.st_mode) || st.st_size > TLSOD_KEY_FILE_MAX) {
+		perr(ps, line, "private_key %s: not a file of at most %d bytes",
+		     path, TLSOD_KEY_FILE_MAX);
+		goto err;
+	}
+	d->data = malloc(st.st_size + 1);
+	if (!d->data) {
+		perr(ps, line, "out of memory");
+		ps->err_no = ENOMEM;
+		goto err;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, d->data + got, st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	if (got != (size_t)st.st_size) {
+		perr(ps, line, "private_key %s: %s", path,
+		     got < (size_t)st.st_size ? "it shrank as it was read" :
+		     strerror(errno));
+		explicit_bzero(d->data, got);
+		free(d->data);
+		d->data = NULL;
+		goto err;
+	}
+	d->size = got;
+	close(fd);
+	return 0;
+err:
+	close(fd);
+	return -1;
+}
+
+/* Whether key is the private half of pub: their public keys, as DER. */
+static int key_matches(gnutls_privkey_t key, gnutls_pubkey_t pub)
+{
+	gnutls_datum_t a = { NULL, 0 }, b = { NULL, 0 };
+	gnutls_pubkey_t mine;
+	int ret;
+
+	ret = gnutls_pubkey_init(&mine);
+	if (ret < 0)
+		return ret;
+	ret = gnutls_pubkey_import_privkey(mine, key, 0, 0);
+	if (ret >= 0)
+		ret = gnutls_pubkey_export2(mine, GNUTLS_X509_FMT_DER, &a);
+	if (ret >= 0)
+		ret = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &b);
+	if (ret >= 0)
+		ret = a.size == b.size && !memcmp(a.data, b.data, a.size);
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	gnutls_pubkey_deinit(mine);
+	return ret;
+}
+
+/*
+ * The chain as pcerts, the key as a real privkey kept in the profile for
+ * the parent, and in the credentials an external key that signs through
+ * the parent (keyproxy.h): what a worker keeps of it all.
+ */
 static int load_chain(struct parse *ps, struct pprofile *pp)
 {
 	struct tlsod_profile *p = pp->p;
 	int line = pp->line[K_CERTIFICATE];
+	int kline = pp->line[K_PRIVATE_KEY];
+	gnutls_pcert_st chain[TLSOD_CHAIN_MAX];
+	unsigned int n = TLSOD_CHAIN_MAX, i;
+	gnutls_datum_t kd = { NULL, 0 };
+	gnutls_privkey_t ext = NULL;
+	unsigned int bits = 0;
 	int ret;
 
-	if (check_readable(ps, line, "certificate", p->certificate, false) ||
-	    check_readable(ps, pp->line[K_PRIVATE_KEY], "private_key",
-			   p->private_key, true))
+	if (check_readable(ps, line, "certificate", p->certificate, false))
 		return -1;
-	ret = gnutls_certificate_set_x509_key_file2(p->cred, p->certificate,
-						    p->private_key,
-						    GNUTLS_X509_FMT_PEM,
-						    NULL, 0);
+	ret = gnutls_pcert_list_import_x509_file(chain, &n, p->certificate,
+						 GNUTLS_X509_FMT_PEM, NULL,
+						 NULL, 0);
+	if (ret < 0) {
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			perr(ps, line, "certificate %s: more than %d certificates",
+			     p->certificate, TLSOD_CHAIN_MAX);
+		else
+			perr(ps, line, "certificate %s: %s", p->certificate,
+			     gnutls_strerror(ret));
+		return -1;
+	}
+	if (read_key_file(ps, kline, p->private_key, &kd))
+		goto err;
+	ret = gnutls_privkey_init(&p->key);
+	if (ret >= 0)
+		ret = gnutls_privkey_import_x509_raw(p->key, &kd,
+						     GNUTLS_X509_FMT_PEM,
+						     NULL, 0);
+	explicit_bzero(kd.data, kd.size);
+	free(kd.data);
+	if (ret < 0) {
+		perr(ps, kline, "private_key %s: %s", p->private_key,
+		     gnutls_strerror(ret));
+		goto err;
+	}
+	ret = key_matches(p->key, chain[0].pubkey);
+	if (ret <= 0) {
+		perr(ps, line,
+		     "certificate %s with private_key %s: %s",
+		     p->certificate, p->private_key,
+		     ret ? gnutls_strerror(ret) :
+		     "the key and the certificate's public key do not match");
+		goto err;
+	}
+	ret = gnutls_pubkey_get_pk_algorithm(chain[0].pubkey, &bits);
+	p->keyref = (struct tlsod_keyref){
+		.index = ps->nkeys, .pk = ret, .bits = bits,
+	};
+	/*
+	 * GnuTLS would check the pair with a signature, which the external
+	 * key cannot make before there is a worker; key_matches() did.
+	 */
+	gnutls_certificate_set_flags(p->cred,
+				     GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
+	ret = tlsod_kp_ext_key(&ext, &p->keyref);
+	if (ret >= 0)
+		ret = gnutls_certificate_set_key(p->cred, NULL, 0, chain, n,
+						 ext);
 	if (ret < 0) {
 		perr(ps, line, "certificate %s with private_key %s: %s",
 		     p->certificate, p->private_key, gnutls_strerror(ret));
-		return -1;
+		if (ext)
+			gnutls_privkey_deinit(ext);
+		goto err;
 	}
+	ps->nkeys++;
 	return 0;
+err:
+	for (i = 0; i < n; i++)
+		gnutls_pcert_deinit(&chain[i]);
+	return -1;
 }
 
 /* Keys that only make sense together, then the files. */
@@ -849,20 +1057,37 @@ static int check_profiles(struct parse *ps)
 	return 0;
 }
 
-/* Hand the profiles over to cfg, in file order. */
-static void parse_finish(struct parse *ps, struct tlsod_config *cfg)
+/*
+ * Hand the profiles over to cfg, in file order, with the global section
+ * and the keys by index.  0, or -1 out of memory (and nothing handed).
+ */
+static int parse_finish(struct parse *ps, struct tlsod_config *cfg)
 {
 	struct tlsod_profile **tail = &cfg->profiles;
 	struct pprofile *pp, *next;
 
+	if (ps->nkeys) {
+		cfg->keys = calloc(ps->nkeys, sizeof(*cfg->keys));
+		if (!cfg->keys)
+			return -1;
+	}
+	cfg->nkeys = ps->nkeys;
 	for (pp = ps->profiles; pp; pp = next) {
 		next = pp->next;
+		if (pp->p->key)
+			cfg->keys[pp->p->keyref.index] = pp->p->key;
 		*tail = pp->p;
 		tail = &pp->p->next;
 		free(pp);
 	}
 	ps->profiles = NULL;
+	cfg->user = ps->user;
+	ps->user = NULL;
+	cfg->has_user = ps->has_user;
+	cfg->uid = ps->uid;
+	cfg->gid = ps->gid;
 	free(ps->dir);
+	return 0;
 }
 
 static void parse_abort(struct parse *ps)
@@ -874,6 +1099,7 @@ static void parse_abort(struct parse *ps)
 		profile_free(pp->p);
 		free(pp);
 	}
+	free(ps->user);
 	free(ps->dir);
 }
 
@@ -922,6 +1148,18 @@ static char *dir_of(const char *path)
 	return strndup(path, slash - path);
 }
 
+/* Without user =, the dedicated user if the system has one. */
+static void default_user(struct parse *ps)
+{
+	struct passwd *pw = getpwnam(TLSOD_USER_DEFAULT);
+
+	if (!pw)
+		return;
+	ps->has_user = true;
+	ps->uid = pw->pw_uid;
+	ps->gid = pw->pw_gid;
+}
+
 static struct tlsod_config *load(const char *path, char *err, size_t errsize)
 {
 	struct parse ps = {
@@ -937,6 +1175,8 @@ static struct tlsod_config *load(const char *path, char *err, size_t errsize)
 		ps.dir = dir_of(path);
 		ret = parse_file(&ps);
 	}
+	if (!ret && !ps.has_user)
+		default_user(&ps);
 	if (!ret)
 		ret = check_profiles(&ps);
 	cfg = ret ? NULL : calloc(1, sizeof(*cfg));
@@ -946,6 +1186,11 @@ static struct tlsod_config *load(const char *path, char *err, size_t errsize)
 			free(cfg);
 			cfg = NULL;
 		}
+	}
+	if (cfg && parse_finish(&ps, cfg)) {
+		free(cfg->path);
+		free(cfg);
+		cfg = NULL;
 	}
 	if (!cfg) {
 		if (!ret) {
@@ -962,7 +1207,6 @@ static struct tlsod_config *load(const char *path, char *err, size_t errsize)
 		errno = ps.err_no ? ps.err_no : EINVAL;
 		return NULL;
 	}
-	parse_finish(&ps, cfg);
 	return cfg;
 }
 
@@ -987,8 +1231,24 @@ void tlsod_config_free(struct tlsod_config *cfg)
 		next = p->next;
 		profile_free(p);
 	}
+	free(cfg->keys);
+	free(cfg->user);
 	free(cfg->path);
 	free(cfg);
+}
+
+void tlsod_config_drop_keys(struct tlsod_config *cfg)
+{
+	struct tlsod_profile *p;
+
+	for (p = cfg->profiles; p; p = p->next) {
+		if (p->key) {
+			gnutls_privkey_deinit(p->key);
+			p->key = NULL;
+		}
+	}
+	if (cfg->keys)
+		memset(cfg->keys, 0, cfg->nkeys * sizeof(*cfg->keys));
 }
 
 const struct tlsod_profile *tlsod_config_find(const struct tlsod_config *cfg,

@@ -11,9 +11,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 
 #include <linux/tlso.h>
+
+#include "keyproxy.h"
 
 #define TLSOD_PROFILE_DEFAULT	"default"
 /* What a request can name, and what the kernel can report back. */
@@ -29,6 +33,12 @@
 #define TLSOD_MEMBERS_MAX	1024
 /* A user or group id in the file; (uid_t)-1 means "none" to the kernel. */
 #define TLSOD_ID_MAX		4294967294u
+/* The user tlsod runs as when the file names none and it exists. */
+#define TLSOD_USER_DEFAULT	"tlsod"
+/* Certificates in one profile's chain. */
+#define TLSOD_CHAIN_MAX		16
+/* A private key file, PEM. */
+#define TLSOD_KEY_FILE_MAX	(64 * 1024)
 
 enum tlsod_client_auth {
 	TLSOD_CLIENT_AUTH_NONE,
@@ -74,9 +84,14 @@ struct tlsod_profile {
 	unsigned int timeout_ms;
 	/*
 	 * Own chain and key (if any) and the trust store.  NULL for a
-	 * profile that authenticates by PSK alone.
+	 * profile that authenticates by PSK alone.  The key in it is an
+	 * external one (keyproxy.h): key is the real one, which only the
+	 * parent keeps (tlsod_config_drop_keys()), and keyref how a worker
+	 * names it.
 	 */
 	gnutls_certificate_credentials_t cred;
+	gnutls_privkey_t key;
+	struct tlsod_keyref keyref;
 	unsigned int trust_count;	/* CAs loaded */
 	struct tlsod_profile *next;
 };
@@ -84,6 +99,18 @@ struct tlsod_profile {
 struct tlsod_config {
 	char *path;		/* NULL for the built-in defaults */
 	struct tlsod_profile *profiles;
+	/*
+	 * The global section (before any [profile]): user = NAME, or
+	 * TLSOD_USER_DEFAULT when that user exists.  has_user: uid and gid
+	 * are that user's; without one a root tlsod stays uid 0.
+	 */
+	char *user;		/* as written, NULL when not given */
+	bool has_user;
+	uid_t uid;
+	gid_t gid;
+	/* Every profile's real key, by keyref.index; NULL once dropped. */
+	gnutls_privkey_t *keys;
+	unsigned int nkeys;
 };
 
 /*
@@ -98,6 +125,13 @@ struct tlsod_config *tlsod_config_load(const char *path, char *err,
 struct tlsod_config *tlsod_config_builtin(char *err, size_t errsize);
 
 void tlsod_config_free(struct tlsod_config *cfg);
+
+/*
+ * In a worker: deinit every real private key, which GnuTLS zeroizes, so
+ * that no long-term key stays in a process that parses a peer's bytes.
+ * The credentials' external keys go on signing through the parent.
+ */
+void tlsod_config_drop_keys(struct tlsod_config *cfg);
 
 /* The profile of that name; NULL or "" is "default". */
 const struct tlsod_profile *tlsod_config_find(const struct tlsod_config *cfg,

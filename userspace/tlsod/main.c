@@ -7,6 +7,12 @@
  * each worker.  Each READY goes to a worker process (worker.h), an idle
  * one or a new one.  A worker keeps the configuration it was forked
  * with; a reload lets the old ones finish and go.
+ *
+ * The parent alone holds the private keys (config.c): workers ask it to
+ * sign (keyproxy.h), which it does in this loop, for the configuration
+ * the worker was forked with, kept until the last such worker is gone.
+ * Once the group is joined, the parent drops its privileges
+ * (privilege.h): a reload reads the files as tlsod's user.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,11 +24,15 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "keyproxy.h"
 #include "log.h"
 #include "netlink.h"
+#include "notify.h"
+#include "privilege.h"
 #include "tlsod.h"
 #include "worker.h"
 
@@ -38,8 +48,11 @@ struct daemon {
 		pid_t pid;	/* 0: a free slot */
 		int sock;	/* to the worker; -1 once it has hung up */
 		unsigned int gen;	/* the configuration it runs */
-		bool idle;	/* waiting for a 't' */
+		struct tlsod_config *cfg;	/* that one, for its keys */
+		bool idle;	/* waiting for a TAKE */
 	} w[TLSOD_MAX_WORKERS];
+	/* Configurations replaced by a reload that workers still run. */
+	struct tlsod_config *retired[TLSOD_MAX_WORKERS];
 	unsigned int workers;	/* running */
 	unsigned int gen;	/* bumped at each reload */
 	unsigned int waiting;	/* READYs not yet given a worker */
@@ -174,10 +187,53 @@ static void log_profiles(const struct tlsod_config *cfg, const char *what)
 		 cfg->path ? cfg->path : "(built in)", names);
 }
 
-static void tell(struct worker *w, char c)
+static void tell(struct worker *w, enum tlsod_msg_type word)
 {
-	if (w->sock >= 0 && send(w->sock, &c, 1, MSG_NOSIGNAL) != 1)
+	if (w->sock >= 0 && tlsod_msg_send_word(w->sock, word) < 0)
 		log_warn("worker %d: %s", (int)w->pid, strerror(errno));
+}
+
+/* Free cfg once it is neither the current one nor any worker's. */
+static void release_config(struct daemon *d, struct tlsod_config *cfg)
+{
+	unsigned int i;
+
+	if (!cfg || cfg == d->cfg)
+		return;
+	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
+		if (d->w[i].pid && d->w[i].cfg == cfg)
+			return;
+	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
+		if (d->retired[i] == cfg)
+			d->retired[i] = NULL;
+	tlsod_config_free(cfg);
+}
+
+static void retire_config(struct daemon *d, struct tlsod_config *cfg)
+{
+	unsigned int i;
+
+	/* as many slots as workers: one is free while any worker runs cfg */
+	for (i = 0; i < TLSOD_MAX_WORKERS; i++) {
+		if (!d->retired[i]) {
+			d->retired[i] = cfg;
+			break;
+		}
+	}
+	release_config(d, cfg);
+}
+
+/* CLOCK_MONOTONIC in microseconds, as systemd's RELOADING=1 wants it. */
+static void notify_reloading(void)
+{
+	struct timespec ts;
+	char msg[64];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ULL +
+		 (unsigned long long)ts.tv_nsec / 1000);
+	tlsod_notify(msg);
 }
 
 /* Idle workers go; busy ones keep their configuration until done. */
@@ -188,24 +244,31 @@ static void dismiss_idle(struct daemon *d)
 	for (i = 0; i < TLSOD_MAX_WORKERS; i++) {
 		if (d->w[i].pid && d->w[i].idle) {
 			d->w[i].idle = false;
-			tell(&d->w[i], 'q');
+			tell(&d->w[i], TLSOD_MSG_QUIT);
 		}
 	}
 }
 
 static void reload(struct daemon *d)
 {
-	struct tlsod_config *cfg = read_config();
+	struct tlsod_config *cfg, *old = d->cfg;
 
+	notify_reloading();
+	cfg = read_config();
 	if (!cfg) {
 		log_err("reload failed; keeping the configuration in use");
+		tlsod_notify("READY=1");
 		return;
 	}
-	tlsod_config_free(d->cfg);
+	/* who tlsod is was settled at startup */
+	if (cfg->has_user != old->has_user || cfg->uid != old->uid)
+		log_warn("user = takes effect when tlsod starts, not at a reload");
 	d->cfg = cfg;
 	d->gen++;
+	retire_config(d, old);
 	dismiss_idle(d);
 	log_profiles(cfg, "reloaded");
+	tlsod_notify("READY=1");
 }
 
 static int block_signals(sigset_t *set)
@@ -218,7 +281,11 @@ static int block_signals(sigset_t *set)
 	return sigprocmask(SIG_BLOCK, set, NULL);
 }
 
-/* A worker keeps nothing of the parent's but the configuration. */
+/*
+ * A worker keeps nothing of the parent's but the configuration, and of
+ * that no private key: not of the configuration it runs, nor of those
+ * retired ones that its memory holds too.
+ */
 static void leave_parent(struct daemon *d)
 {
 	unsigned int i;
@@ -228,6 +295,10 @@ static void leave_parent(struct daemon *d)
 	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
 		if (d->w[i].pid && d->w[i].sock >= 0)
 			close(d->w[i].sock);
+	tlsod_config_drop_keys(d->cfg);
+	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
+		if (d->retired[i])
+			tlsod_config_drop_keys(d->retired[i]);
 }
 
 static struct worker *worker_of(struct daemon *d, pid_t pid)
@@ -263,10 +334,14 @@ static void fork_worker(struct daemon *d)
 	if (pid == 0) {
 		close(sv[0]);
 		leave_parent(d);
+		if (tlsod_sandbox_worker())
+			_exit(1);
+		tlsod_kp_worker(sv[1]);
 		tlsod_worker_run(d->cfg, sv[1], &d->sigs);
 	}
 	close(sv[1]);
-	*w = (struct worker){ .pid = pid, .sock = sv[0], .gen = d->gen };
+	*w = (struct worker){ .pid = pid, .sock = sv[0], .gen = d->gen,
+			      .cfg = d->cfg };
 	d->workers++;
 	log_debug("worker %d started", (int)pid);
 }
@@ -283,7 +358,7 @@ static void start_workers(struct daemon *d)
 				break;
 		if (i < TLSOD_MAX_WORKERS) {
 			d->w[i].idle = false;
-			tell(&d->w[i], 't');
+			tell(&d->w[i], TLSOD_MSG_TAKE);
 			d->waiting--;
 			continue;
 		}
@@ -300,29 +375,82 @@ static void start_workers(struct daemon *d)
 			  d->waiting);
 }
 
-/* A worker's word: it is idle, or asks to leave. */
+/* Its end of the pair closed; reap() frees the slot once it exits. */
+static void hang_up(struct worker *w)
+{
+	close(w->sock);
+	w->sock = -1;
+	w->idle = false;
+}
+
+/*
+ * A worker that says what no worker of ours says may have been taken
+ * over by its peer: it gets no more answers, and goes.
+ */
+static void distrust(struct worker *w, const char *why)
+{
+	log_err("worker %d: %s; ending it", (int)w->pid, why);
+	kill(w->pid, SIGKILL);
+	hang_up(w);
+}
+
+/* A worker's word: it is idle, asks to leave, or wants a signature. */
 static void on_worker(struct daemon *d, struct worker *w)
 {
-	char c;
+	struct tlsod_msg m;
+	char why[256];
+	int type = tlsod_msg_recv(w->sock, &m, 1);
 
-	if (recv(w->sock, &c, 1, MSG_DONTWAIT) != 1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		/* it has exited; reap() frees the slot */
-		close(w->sock);
-		w->sock = -1;
-		w->idle = false;
+	if (type < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (type < 0 && errno == EBADMSG) {
+		distrust(w, "a malformed message");
 		return;
 	}
-	if (c == 'i') {
+	if (type <= 0) {
+		hang_up(w);	/* it has exited */
+		return;
+	}
+	switch (type) {
+	case TLSOD_MSG_IDLE:
+	case TLSOD_MSG_QUIT:
+		if (m.h.len || m.h.key || m.h.algo || m.h.flags ||
+		    m.h.status) {
+			distrust(w, "a word with more in it");
+			return;
+		}
+		break;
+	case TLSOD_MSG_SIGN_HASH:
+	case TLSOD_MSG_SIGN_DATA:
+	case TLSOD_MSG_DECRYPT:
+		switch (tlsod_kp_serve(w->sock, &m, w->cfg->keys,
+				       w->cfg->nkeys, why, sizeof(why))) {
+		case 0:
+			break;
+		case 1:
+			log_warn("worker %d: refused: %s", (int)w->pid, why);
+			break;
+		default:
+			distrust(w, why);
+			break;
+		}
+		explicit_bzero(m.data, sizeof(m.data));
+		return;
+	default:
+		snprintf(why, sizeof(why), "message type %d from a worker",
+			 type);
+		distrust(w, why);
+		return;
+	}
+	if (type == TLSOD_MSG_IDLE) {
 		w->idle = !d->stopping && w->gen == d->gen;
 		if (!w->idle)
-			tell(w, 'q');
-	} else if (c == 'q' && w->idle) {
+			tell(w, TLSOD_MSG_QUIT);
+	} else if (w->idle) {
 		w->idle = false;
-		tell(w, 'q');
+		tell(w, TLSOD_MSG_QUIT);
 	}
-	/* a 'q' from a worker that is not idle crosses our 't': it serves */
+	/* a QUIT from a worker that is not idle crosses our TAKE: it serves */
 }
 
 static void reap(struct daemon *d)
@@ -334,9 +462,12 @@ static void reap(struct daemon *d)
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		w = worker_of(d, pid);
 		if (w) {
+			struct tlsod_config *cfg = w->cfg;
+
 			if (w->sock >= 0)
 				close(w->sock);
 			*w = (struct worker){ .sock = -1 };
+			release_config(d, cfg);
 		}
 		if (d->workers)
 			d->workers--;
@@ -370,10 +501,13 @@ static void stop(struct daemon *d, int sig)
 				d->w[i] = (struct worker){ .sock = -1 };
 			}
 		}
+		for (i = 0; i < TLSOD_MAX_WORKERS; i++)
+			release_config(d, d->retired[i]);
 		d->workers = 0;
 		return;
 	}
 	d->stopping = true;
+	tlsod_notify("STOPPING=1");
 	tlsod_listener_free(d->nl);
 	d->nl = NULL;
 	dismiss_idle(d);
@@ -445,6 +579,8 @@ static int setup(struct daemon *d)
 {
 	int ret;
 
+	if (tlsod_priv_check())
+		return -1;
 	if (block_signals(&d->sigs) < 0) {
 		log_err("sigprocmask: %s", strerror(errno));
 		return -1;
@@ -471,6 +607,7 @@ static int setup(struct daemon *d)
 int main(int argc, char **argv)
 {
 	struct daemon d = { .sfd = -1 };
+	char ready[64];
 	unsigned int i;
 	int ret;
 
@@ -479,18 +616,24 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv))
 		return 2;
 	tlsod_log_open();
+	tlsod_notify_init();
 	d.cfg = read_config();
 	if (!d.cfg)
 		return 1;
-	if (setup(&d)) {
+	if (setup(&d) || tlsod_priv_drop(d.cfg)) {
+		tlsod_listener_free(d.nl);
 		tlsod_config_free(d.cfg);
 		return 1;
 	}
 	log_profiles(d.cfg, "tlsod " TLSOD_VERSION " listening; using");
 	tlsod_log_started();
+	snprintf(ready, sizeof(ready), "READY=1\nMAINPID=%d", (int)getpid());
+	tlsod_notify(ready);
 	ret = loop(&d);
 	log_info("exiting");
 	tlsod_listener_free(d.nl);
+	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
+		release_config(&d, d.retired[i]);
 	tlsod_config_free(d.cfg);
 	close(d.sfd);
 	return ret;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "handshake.h"
+#include "keyproxy.h"
 #include "log.h"
 #include "tlsod.h"
 #include "worker.h"
@@ -156,10 +157,10 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 }
 
 /* The parent's next word, within ms (-1: no limit); 0 when none came. */
-static char hear(int sock, int ms)
+static int hear(int sock, int ms)
 {
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	char c;
+	struct tlsod_msg m;
 	int n;
 
 	do {
@@ -167,9 +168,10 @@ static char hear(int sock, int ms)
 	} while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return 0;
-	if (recv(sock, &c, 1, 0) != 1)
-		return 'q';	/* the parent is gone */
-	return c;
+	n = tlsod_msg_recv(sock, &m, 0);
+	if (n <= 0)
+		return TLSOD_MSG_QUIT;	/* the parent is gone */
+	return n;
 }
 
 /*
@@ -182,7 +184,7 @@ void tlsod_worker_run(const struct tlsod_config *cfg, int sock,
 {
 	struct tlsod_worker_nl *nl = NULL;
 	int status = 0;
-	char c;
+	int c;
 
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -190,12 +192,13 @@ void tlsod_worker_run(const struct tlsod_config *cfg, int sock,
 	for (;;) {
 		status |= tlsod_serve_one(cfg, &nl);
 		alarm(0);
-		if (!tlsod_opts.worker_idle_ms || send(sock, "i", 1, 0) != 1)
+		if (!tlsod_opts.worker_idle_ms ||
+		    tlsod_msg_send_word(sock, TLSOD_MSG_IDLE))
 			break;
 		c = hear(sock, tlsod_opts.worker_idle_ms);
-		if (!c && send(sock, "q", 1, 0) == 1)
+		if (!c && !tlsod_msg_send_word(sock, TLSOD_MSG_QUIT))
 			c = hear(sock, -1);
-		if (c != 't')
+		if (c != TLSOD_MSG_TAKE)
 			break;
 		log_debug("worker %d takes another request", (int)getpid());
 	}

@@ -4,12 +4,14 @@
  * done (handshake.h) and reports it with DONE, so that no slow peer holds
  * up another; each worker has its own timeout.
  *
- * A worker that has finished says so ('i') to the parent, over a socket
- * pair, and waits a while for another READY ('t' from the parent), so
- * that a steady run of handshakes does not pay for a fork each (14 ms
- * apiece measured under emulation, against 0.1 ms for a GnuTLS session).
- * When the wait is over it asks to leave ('q'); the parent answers 'q',
- * unless a 't' is already on its way, which the worker then serves.
+ * A worker that has finished says so (IDLE) to the parent, over a socket
+ * pair (keyproxy.h has its messages), and waits a while for another
+ * READY (TAKE from the parent), so that a steady run of handshakes does
+ * not pay for a fork each (14 ms apiece measured under emulation, against
+ * 0.1 ms for a GnuTLS session).  When the wait is over it asks to leave
+ * (QUIT); the parent answers QUIT, unless a TAKE is already on its way,
+ * which the worker then serves.  During a handshake the same pair carries
+ * the worker's signing requests and the parent's answers.
  */
 #ifndef TLSOD_WORKER_H
 #define TLSOD_WORKER_H
