@@ -36,6 +36,11 @@ static const struct nla_policy tlso_genl_policy[TLSO_A_MAX + 1] = {
 	[TLSO_A_PID] = { .type = NLA_U32 },
 	[TLSO_A_SOCK_UID] = { .type = NLA_U32 },
 	[TLSO_A_PEER_AUTH] = NLA_POLICY_MAX(NLA_U32, TLSO_AUTH_PSK),
+	[TLSO_A_TX_SECRET] = { .type = NLA_BINARY, .len = TLSO_SECRET_MAX },
+	[TLSO_A_RX_SECRET] = { .type = NLA_BINARY, .len = TLSO_SECRET_MAX },
+	[TLSO_A_HASH] = NLA_POLICY_RANGE(NLA_U32, TLSO_HASH_SHA256,
+					 TLSO_HASH_SHA384),
+	[TLSO_A_KU_RECORDS] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 /* Being in the group is what makes a daemon: only for CAP_NET_ADMIN. */
@@ -171,6 +176,12 @@ static int tlso_genl_done(struct sk_buff *skb, struct genl_info *info)
 
 	if (!a[TLSO_A_REQ_ID] || !a[TLSO_A_SOCKFD] || !a[TLSO_A_STATUS])
 		return -EINVAL;
+	/* The secrets come together, as long as each other, or not at all. */
+	if (!!a[TLSO_A_TX_SECRET] != !!a[TLSO_A_RX_SECRET] ||
+	    !!a[TLSO_A_TX_SECRET] != !!a[TLSO_A_HASH] ||
+	    (a[TLSO_A_TX_SECRET] && nla_len(a[TLSO_A_TX_SECRET]) !=
+				    nla_len(a[TLSO_A_RX_SECRET])))
+		return -EINVAL;
 	/* Only a process that holds the socket may end its handshake. */
 	sock = sockfd_lookup(nla_get_u32(a[TLSO_A_SOCKFD]), &err);
 	if (!sock)
@@ -191,6 +202,14 @@ static int tlso_genl_done(struct sk_buff *skb, struct genl_info *info)
 	if (a[TLSO_A_RX_DATA]) {
 		out.data = nla_data(a[TLSO_A_RX_DATA]);
 		out.len = nla_len(a[TLSO_A_RX_DATA]);
+	}
+	if (a[TLSO_A_TX_SECRET]) {
+		out.tx_secret = nla_data(a[TLSO_A_TX_SECRET]);
+		out.rx_secret = nla_data(a[TLSO_A_RX_SECRET]);
+		out.secret_len = nla_len(a[TLSO_A_TX_SECRET]);
+		out.hash = nla_get_u32(a[TLSO_A_HASH]);
+		if (a[TLSO_A_KU_RECORDS])
+			out.ku_records = nla_get_u32(a[TLSO_A_KU_RECORDS]);
 	}
 	tlso_hs_end(hs, &out);
 	return 0;

@@ -162,6 +162,12 @@ static void tlso_hs_finish(struct tlso_hs *hs,
 		if (!status && out->len &&
 		    tlso_hs_rx_data(ctx, out->data, out->len))
 			status = ENOMEM;
+		/*
+		 * Secrets that do not give the keys installed would make
+		 * the first KeyUpdate garbage: the handshake failed.
+		 */
+		if (!status && out->tx_secret && tlso_ku_install(ctx, out))
+			status = EIO;
 		if (!status) {
 			if (out->identity)
 				strscpy(ctx->hs_identity, out->identity,

@@ -254,6 +254,29 @@ static void tlso_rxrec_put(struct tlso_rx *rx, struct tlso_rxrec *rec)
 }
 
 /*
+ * A handshake record on a socket with tlsod's secrets, page by page
+ * through keyupdate.c; a KeyUpdate that asks for one back has the send
+ * side answer it now, not only at the application's next send.
+ */
+static int tlso_rx_key_update(struct sock *sk, struct tlso_ctx *ctx,
+			      struct tlso_rxrec *rec)
+{
+	u32 pos = rec->off, end = rec->off + rec->len;
+	int err = 0;
+
+	while (!err && pos < end) {
+		u32 n = min_t(u32, PAGE_SIZE - (pos & ~PAGE_MASK), end - pos);
+
+		err = tlso_ku_rx(sk, ctx, tlso_page_ptr(rec->pages, pos), n,
+				 pos + n == end);
+		pos += n;
+	}
+	if (!err && ctx->ku->tx_pending && ctx->tx_ready)
+		schedule_work(&ctx->tx.work);
+	return err;
+}
+
+/*
  * Decrypt the whole record in rx->in.  With to != NULL, try to decrypt
  * the content straight into the reader's buffer; *zc tells whether that
  * happened (and then *len bytes went there).  Otherwise the content stays
@@ -349,6 +372,14 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 	}
 	rec->type = type;
 	*len = rec->len;
+	if (ctx->ku) {
+		err = type == TLSO_TYPE_HANDSHAKE ? (rec->len ? 0 : -EPROTO) :
+			tlso_ku_rx_other(ctx, type);
+		if (err) {
+			tlso_rxrec_put(rx, rec);
+			goto err_stream;
+		}
+	}
 	if (type == TLSO_TYPE_DATA && !rec->len) {
 		/* in[] keeps its pages for the next record. */
 		tlso_rxrec_put(rx, rec);
@@ -364,7 +395,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 	*out = rec;
 
 	if (p->version == TLS_1_3_VERSION && type == TLSO_TYPE_HANDSHAKE &&
-	    rec->len && *tlso_page_ptr(rec->pages, rec->off) ==
+	    !ctx->ku && rec->len && *tlso_page_ptr(rec->pages, rec->off) ==
 			TLSO_MSG_KEY_UPDATE) {
 		/* The peer's next records use keys the reader must set. */
 		rx->key_update = true;
@@ -378,6 +409,17 @@ done:
 	tlso_seq_inc(d->seq, TLSO_SEQ_LEN);
 	tlso_stat_record(sk, false, *len);
 	err = 0;
+	/* A KeyUpdate takes effect before the next record is decrypted. */
+	if (*out && ctx->ku && type == TLSO_TYPE_HANDSHAKE) {
+		err = tlso_rx_key_update(sk, ctx, *out);
+		if (err)
+			goto err_stream;
+	}
+	goto out;
+
+err_stream:
+	rx->err = err;
+	tlso_abort(sk, err);
 	goto out;
 
 err_decrypt:
@@ -440,6 +482,9 @@ static int tlso_rx_post_handshake(struct sock *sk, struct tlso_ctx *ctx,
 	u32 pos = 0, n = rec->len;
 	int err = 0;
 
+	/* Taken in as it was decrypted (tlso_rx_key_update()). */
+	if (rec->type == TLSO_TYPE_HANDSHAKE && ctx->ku)
+		return 0;
 	if (rec->type == TLSO_TYPE_ALERT) {
 		if (n >= 2 && tlso_rec_byte(rec, 1) == 0) {
 			rx->eof = true;

@@ -39,6 +39,8 @@ static const char * const tlso_mib_names[TLSO_MIB_MAX] = {
 	[TLSO_MIB_RX_REKEY_OK] = TLSO_STAT_RX_REKEY_OK,
 	[TLSO_MIB_RX_REKEY_ERROR] = TLSO_STAT_RX_REKEY_ERROR,
 	[TLSO_MIB_RX_REKEY_RECEIVED] = TLSO_STAT_RX_REKEY_RECEIVED,
+	[TLSO_MIB_TX_KEY_UPDATE] = TLSO_STAT_TX_KEY_UPDATE,
+	[TLSO_MIB_RX_KEY_UPDATE] = TLSO_STAT_RX_KEY_UPDATE,
 };
 
 /* Per-CPU so that the data path never bounces a shared cache line. */

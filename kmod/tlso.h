@@ -109,6 +109,24 @@ struct tlso_rx {
 	u8 tail;
 };
 
+/*
+ * KeyUpdate on a socket tlsod set up (keyupdate.c): the traffic secrets
+ * of both directions, and the post-handshake message being read, which
+ * may come in pieces across records.  Under lock_sock.
+ */
+struct tlso_ku {
+	struct crypto_shash *hmac;	/* hmac(the suite's hash) */
+	u32 hash_len;
+	u8 secret[2][TLSO_SECRET_MAX];	/* [0] send, [1] receive */
+	u8 msg_hdr[4];		/* type, 24-bit length */
+	u8 msg_have;		/* of msg_hdr */
+	u32 msg_left;		/* body bytes still to come */
+	bool tx_pending;	/* a KeyUpdate to send before the next record */
+	u8 tx_request;		/* its request_update */
+	u64 tx_records;		/* sealed under the send key */
+	u64 tx_limit;		/* then a KeyUpdate of our own */
+};
+
 struct tlso_hs_user;
 
 /*
@@ -140,6 +158,12 @@ struct tlso_hs_outcome {
 	const char *identity;	/* NULL for none */
 	const u8 *data;		/* read past Finished */
 	u32 len;
+	/* TLS 1.3 traffic secrets, secret_len bytes each, or NULL */
+	const u8 *tx_secret;
+	const u8 *rx_secret;
+	u32 secret_len;
+	u32 hash;		/* TLSO_HASH_* */
+	u32 ku_records;		/* 0: the module's limit */
 };
 
 /* Per-socket state, hung off icsk_ulp_data while tlso is attached. */
@@ -153,6 +177,7 @@ struct tlso_ctx {
 	struct tls_crypto_info prot_info;	/* its version and cipher */
 	struct tlso_tx tx;
 	struct tlso_rx rx;
+	struct tlso_ku *ku;	/* tlsod gave the traffic secrets */
 	u8 tx_ready:1;
 	u8 rx_ready:1;
 	u8 zerocopy_sendfile:1;
@@ -244,6 +269,21 @@ int tlso_rx_no_pad_get(struct sock *sk, char __user *optval,
 int tlso_rx_inject(struct tlso_ctx *ctx, struct list_head *after,
 		   const u8 *data, u32 len);
 
+/* keyupdate.c */
+int tlso_ku_install(struct tlso_ctx *ctx, const struct tlso_hs_outcome *out);
+void tlso_ku_sealed(struct tlso_ctx *ctx);
+void tlso_ku_free(struct tlso_ctx *ctx);
+int tlso_ku_rx(struct sock *sk, struct tlso_ctx *ctx, const u8 *data,
+	       u32 len, bool last);
+int tlso_ku_rx_other(struct tlso_ctx *ctx, u8 type);
+int tlso_ku_next(struct tlso_ctx *ctx, bool tx);
+
+/* A KeyUpdate waits to be sent; read without lock_sock by the unlock. */
+static inline bool tlso_ku_tx_pending(const struct tlso_ctx *ctx)
+{
+	return ctx->ku && READ_ONCE(ctx->ku->tx_pending);
+}
+
 /* handshake.c */
 int tlso_hs_init(void);
 void tlso_hs_exit(void);
@@ -286,6 +326,8 @@ enum tlso_mib_field {
 	TLSO_MIB_RX_REKEY_OK,
 	TLSO_MIB_RX_REKEY_ERROR,
 	TLSO_MIB_RX_REKEY_RECEIVED,
+	TLSO_MIB_TX_KEY_UPDATE,
+	TLSO_MIB_RX_KEY_UPDATE,
 	TLSO_MIB_MAX
 };
 

@@ -252,6 +252,7 @@ static int tlso_tx_seal(struct sock *sk, struct tlso_ctx *ctx,
 		return -EBADMSG;
 	}
 	tlso_stat_record(sk, true, rec->plain);
+	tlso_ku_sealed(ctx);
 	return 0;
 }
 
@@ -380,6 +381,9 @@ static int tlso_tx_zerocopy(struct sock *sk, struct tlso_ctx *ctx,
  * has more to say (MSG_MORE, or a splice that is not done), so the last
  * record stays open.
  */
+static int tlso_tx_key_update(struct sock *sk, struct tlso_ctx *ctx,
+			      int flags);
+
 static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 			struct iov_iter *from, int flags, u8 type, bool more)
 {
@@ -393,6 +397,12 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 	err = tlso_tx_may_seal(sk, ctx);
 	if (err)
 		goto out;
+	/* The peer asked for new keys: they come before any new record. */
+	if (tlso_ku_tx_pending(ctx)) {
+		err = tlso_tx_key_update(sk, ctx, flags);
+		if (err)
+			goto out;
+	}
 	/* A record never mixes types: close a different open one first. */
 	if (ctx->tx.open && ctx->tx.open->type != type) {
 		err = tlso_tx_flush(sk, ctx, flags);
@@ -415,6 +425,12 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 		err = tlso_tx_may_seal(sk, ctx);
 		if (err)
 			goto out;
+		/* A key past its limit seals no more (tlso_ku_sealed()). */
+		if (!rec && tlso_ku_tx_pending(ctx)) {
+			err = tlso_tx_key_update(sk, ctx, flags);
+			if (err)
+				goto out;
+		}
 		if (!rec) {
 			u32 want = more || left > TLSO_MAX_PLAIN ?
 				   TLSO_MAX_PLAIN : left;
@@ -483,6 +499,43 @@ out:
 	if (copied)
 		return copied;
 	return err;
+}
+
+/*
+ * The KeyUpdate keyupdate.c asked for, sealed under the old key, then the
+ * new send key for every record after it (RFC 8446 4.6.3).  Not sent
+ * (TCP had no room for what was pending): asked for again, by the next
+ * send or by the work once TCP has room.
+ */
+static int tlso_tx_key_update(struct sock *sk, struct tlso_ctx *ctx,
+			      int flags)
+{
+	struct tlso_ku *ku = ctx->ku;
+	u8 msg[5] = { TLSO_MSG_KEY_UPDATE, 0, 0, 1, ku->tx_request };
+	struct kvec kv = { .iov_base = msg, .iov_len = sizeof(msg) };
+	struct iov_iter from;
+	int ret;
+
+	ku->tx_pending = false;
+	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, sizeof(msg));
+	ret = tlso_tx_send(sk, ctx, &from, (flags & MSG_DONTWAIT) |
+			   MSG_NOSIGNAL, TLSO_TYPE_HANDSHAKE, false);
+	if (ret != sizeof(msg)) {
+		ku->tx_pending = true;
+		return ret < 0 ? ret : -EAGAIN;
+	}
+	ret = tlso_ku_next(ctx, true);
+	/* The KeyUpdate itself counted against the old key: one is enough. */
+	ku->tx_pending = false;
+	if (ret) {
+		/* The old key must not seal another record. */
+		ctx->tx.err = ret;
+		tlso_abort(sk, ret);
+		return ret;
+	}
+	ctx->info.tx_key_updates++;
+	tlso_stat_inc(sock_net(sk), TLSO_MIB_TX_KEY_UPDATE);
+	return 0;
 }
 
 static int tlso_tx_cmsg(struct sock *sk, struct msghdr *msg, u8 *type)
@@ -609,7 +662,8 @@ void tlso_tx_unlock(struct tlso_ctx *ctx)
 	mutex_unlock(&ctx->tx.lock);
 	/* Fully ordered after the unlock: pairs with tlso_tx_work(). */
 	if (test_and_clear_bit(TLSO_TX_WORK_DEFERRED, &ctx->tx.flags) &&
-	    READ_ONCE(ctx->tx.pend) && !READ_ONCE(ctx->tx.closing))
+	    (READ_ONCE(ctx->tx.pend) || tlso_ku_tx_pending(ctx)) &&
+	    !READ_ONCE(ctx->tx.closing))
 		schedule_work(&ctx->tx.work);
 }
 
@@ -634,6 +688,9 @@ static void tlso_tx_work(struct work_struct *work)
 	lock_sock(sk);
 	if (!ctx->tx.closing && ctx->tx.pend)
 		tlso_tx_push(sk, ctx, MSG_DONTWAIT);
+	/* After what was pending: a KeyUpdate the peer waits for. */
+	if (!ctx->tx.closing && !ctx->tx.pend && tlso_ku_tx_pending(ctx))
+		tlso_tx_key_update(sk, ctx, MSG_DONTWAIT);
 	release_sock(sk);
 	mutex_unlock(&ctx->tx.lock);
 }

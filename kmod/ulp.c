@@ -39,6 +39,7 @@ static void tlso_ctx_free(struct sock *sk, struct tlso_ctx *ctx)
 {
 	struct net *net = sock_net(sk);
 
+	tlso_ku_free(ctx);
 	if (ctx->tx_ready)
 		tlso_stat_dec(net, TLSO_MIB_CURR_TX);
 	if (ctx->rx_ready)

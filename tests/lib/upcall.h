@@ -190,6 +190,30 @@ static inline int upcall_accept(struct upcall *u)
 	return 0;
 }
 
+/* A DONE message for the request, status given, the rest to add. */
+static inline struct nl_msg *upcall_done_msg(struct upcall *u, uint64_t id,
+					     int fd, uint32_t status)
+{
+	struct nl_msg *m = nlmsg_alloc();
+
+	if (!m)
+		return NULL;
+	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, u->family, 0, 0,
+		    TLSO_CMD_DONE, TLSO_GENL_VERSION);
+	nla_put_u64(m, TLSO_A_REQ_ID, id);
+	nla_put_u32(m, TLSO_A_SOCKFD, fd);
+	nla_put_u32(m, TLSO_A_STATUS, status);
+	return m;
+}
+
+/* Send it, wait for the answer: 0 or the kernel's negative errno. */
+static inline int upcall_done_send(struct upcall *u, struct nl_msg *m)
+{
+	nl_socket_enable_auto_ack(u->sk);
+	u->kerr = 0;
+	return upcall_errno(u, nl_send_sync(u->sk, m));
+}
+
 /*
  * DONE with TLSO_A_PEER_AUTH when peer_auth >= 0: 0 or the kernel's
  * negative errno.
@@ -199,26 +223,37 @@ static inline int upcall_done_auth(struct upcall *u, uint64_t id, int fd,
 				   const char *identity, const void *data,
 				   size_t len)
 {
-	struct nl_msg *m = nlmsg_alloc();
-	int err;
+	struct nl_msg *m = upcall_done_msg(u, id, fd, status);
 
 	if (!m)
 		return -ENOMEM;
-	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, u->family, 0, 0,
-		    TLSO_CMD_DONE, TLSO_GENL_VERSION);
-	nla_put_u64(m, TLSO_A_REQ_ID, id);
-	nla_put_u32(m, TLSO_A_SOCKFD, fd);
-	nla_put_u32(m, TLSO_A_STATUS, status);
 	if (peer_auth >= 0)
 		nla_put_u32(m, TLSO_A_PEER_AUTH, (uint32_t)peer_auth);
 	if (identity)
 		nla_put_string(m, TLSO_A_PEER_IDENTITY, identity);
 	if (len)
 		nla_put(m, TLSO_A_RX_DATA, len, data);
-	nl_socket_enable_auto_ack(u->sk);
-	u->kerr = 0;
-	err = nl_send_sync(u->sk, m);
-	return upcall_errno(u, err);
+	return upcall_done_send(u, m);
+}
+
+/*
+ * DONE, status 0, with the TLS 1.3 traffic secrets (TLSO_A_TX_SECRET,
+ * TLSO_A_RX_SECRET of tx_len and rx_len bytes, TLSO_A_HASH): 0 or the
+ * kernel's negative errno.
+ */
+static inline int upcall_done_secrets(struct upcall *u, uint64_t id, int fd,
+				      uint32_t hash, const void *tx,
+				      size_t tx_len, const void *rx,
+				      size_t rx_len)
+{
+	struct nl_msg *m = upcall_done_msg(u, id, fd, 0);
+
+	if (!m)
+		return -ENOMEM;
+	nla_put(m, TLSO_A_TX_SECRET, tx_len, tx);
+	nla_put(m, TLSO_A_RX_SECRET, rx_len, rx);
+	nla_put_u32(m, TLSO_A_HASH, hash);
+	return upcall_done_send(u, m);
 }
 
 /* DONE: 0 or the kernel's negative errno. */

@@ -261,4 +261,35 @@ static inline ssize_t wire_useal(struct wire_usealer *w, uint8_t type,
 	return hlen + clen;
 }
 
+/*
+ * Open the next TLS 1.3 record, rec[0..len) whole, with the keys of a
+ * wire_useal_open()ed w: its inner type in *type and content in out
+ * (size bytes), the content's length; or -1 when it does not open.
+ */
+static inline ssize_t wire_uopen(struct wire_usealer *w, const uint8_t *rec,
+				 size_t len, uint8_t *type, uint8_t *out,
+				 size_t size)
+{
+	uint8_t nonce[12];
+	size_t plen, i;
+
+	if (w->version != TLS_1_3_VERSION || len < 5 + 17 ||
+	    len != 5 + ((size_t)rec[3] << 8 | rec[4]) || size < len)
+		return -1;
+	memcpy(nonce, w->nonce, sizeof(nonce));
+	for (i = 0; i < 8; i++)
+		nonce[4 + i] ^= (uint8_t)(w->seq >> (56 - 8 * i));
+	plen = len - 5;
+	if (gnutls_aead_cipher_decrypt(w->h, nonce, sizeof(nonce), rec, 5, 16,
+				       rec + 5, len - 5, out, &plen))
+		return -1;
+	w->seq++;
+	while (plen && !out[plen - 1])
+		plen--;
+	if (!plen)
+		return -1;
+	*type = out[--plen];
+	return plen;
+}
+
 #endif /* TLSO_TEST_WIRE_H */

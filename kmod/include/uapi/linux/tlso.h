@@ -217,6 +217,12 @@ struct tlso_info {
 	__u64 rx_records;	/* records decrypted */
 	__u64 tx_bytes;		/* their content bytes */
 	__u64 rx_bytes;
+	/*
+	 * TLS 1.3 KeyUpdates tlso itself sent and took in, on a socket
+	 * tlsod set up with its traffic secrets (see TLSO_A_TX_SECRET).
+	 */
+	__u64 tx_key_updates;
+	__u64 rx_key_updates;
 };
 
 /*
@@ -238,8 +244,20 @@ struct tlso_info {
  *
  * On a socket tlsod set up, what the peer sends after the handshake is
  * handled in the kernel: TLS 1.3 session tickets are dropped, close_notify
- * reads as end of file, any other alert as ECONNRESET, a KeyUpdate as
- * EKEYEXPIRED; shutdown(SHUT_WR) and close() send close_notify.
+ * reads as end of file, any other alert as ECONNRESET; shutdown(SHUT_WR)
+ * and close() send close_notify.  A TLS 1.3 KeyUpdate is handled too when
+ * DONE carried the traffic secrets (TLSO_A_TX_SECRET, TLSO_A_RX_SECRET,
+ * TLSO_A_HASH, all three or none): the kernel derives the next secret,
+ * key and IV itself (RFC 8446 7.2, HKDF-Expand-Label with "traffic upd",
+ * "key" and "iv"), switches the receive key after the peer's KeyUpdate,
+ * answers update_requested with a KeyUpdate of its own before its next
+ * record, and reads nothing of it to the application.  A KeyUpdate that
+ * is malformed (a length other than 1, a request other than 0 or 1) is
+ * EBADMSG, one that does not end its record, or handshake bytes cut off
+ * by another record type, EPROTO.  Without the secrets a KeyUpdate reads
+ * as EKEYEXPIRED.  DONE checks the secrets against the keys installed
+ * with TLS_TX and TLS_RX: secrets that do not give those keys make the
+ * handshake fail with EIO.
  */
 #define TLSO_GENL_NAME		"tlso"
 #define TLSO_GENL_VERSION	1
@@ -257,6 +275,29 @@ struct tlso_info {
  * the family's netlink policy) and the request stays as it was.
  */
 #define TLSO_DONE_STATUS_MAX	511
+
+/* TLSO_A_HASH: the suite's hash, which the secrets are as long as. */
+enum {
+	TLSO_HASH_NONE = 0,
+	TLSO_HASH_SHA256 = 1,	/* 32-byte secrets */
+	TLSO_HASH_SHA384 = 2,	/* 48-byte secrets */
+};
+
+/* The longest traffic secret (SHA-384's). */
+#define TLSO_SECRET_MAX		48
+
+/*
+ * On a socket with tlsod's secrets tlso sends a KeyUpdate of its own
+ * before a send key seals more records than this (RFC 8446 5.5): 2^24 for
+ * AES-GCM (the RFC's 2^24.5, rounded down), 2^23 for AES-CCM (half as
+ * many, a conservative bound), 2^40 for ChaCha20-Poly1305 (which the RFC
+ * leaves unbounded).  The module parameter key_update_records (0: these)
+ * and DONE's TLSO_A_KU_RECORDS (a profile's key_update_records in tlsod,
+ * at least 1) set a smaller limit.
+ */
+#define TLSO_KU_RECORDS_AES_GCM		16777216ULL	/* 2^24 */
+#define TLSO_KU_RECORDS_AES_CCM		8388608ULL	/* 2^23 */
+#define TLSO_KU_RECORDS_CHACHA		1099511627776ULL	/* 2^40 */
 
 enum {
 	TLSO_CMD_UNSPEC,
@@ -295,6 +336,16 @@ enum {
 	TLSO_A_SOCK_UID,	/* u32 */
 	/* u32: TLSO_AUTH_*, in DONE (else NONE); above PSK is ERANGE */
 	TLSO_A_PEER_AUTH,
+	/*
+	 * In DONE, TLS 1.3: the application traffic secrets of the keys
+	 * installed, binary of the hash's length, and the hash, u32
+	 * TLSO_HASH_* (else ERANGE).
+	 */
+	TLSO_A_TX_SECRET,
+	TLSO_A_RX_SECRET,
+	TLSO_A_HASH,
+	/* u32, in DONE with the secrets: records a send key may seal */
+	TLSO_A_KU_RECORDS,
 	__TLSO_A_MAX
 };
 
@@ -317,5 +368,8 @@ enum {
 #define TLSO_STAT_RX_REKEY_OK	"TlsoRxRekeyOk"
 #define TLSO_STAT_RX_REKEY_ERROR "TlsoRxRekeyError"
 #define TLSO_STAT_RX_REKEY_RECEIVED "TlsoRxRekeyReceived" /* peer KeyUpdates */
+/* KeyUpdates tlso sent and took in itself (tlsod's sockets) */
+#define TLSO_STAT_TX_KEY_UPDATE	"TlsoTxKeyUpdate"
+#define TLSO_STAT_RX_KEY_UPDATE	"TlsoRxKeyUpdate"
 
 #endif /* _UAPI_LINUX_TLSO_H */
