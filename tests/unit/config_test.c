@@ -207,7 +207,8 @@ TEST_F(cfg, two_profiles)
 		"private_key = srv.key\n"
 		"trust_store = system\n"
 		"client_auth = require\n"
-		"timeout_ms = 2500\n") != NULL);
+		"timeout_ms = 2500\n"
+		"key_update_records = 1000\n") != NULL);
 	d = tlsod_config_find(self->c, "");
 	w = tlsod_config_find(self->c, "web");
 	ASSERT_TRUE(d != NULL);
@@ -235,6 +236,8 @@ TEST_F(cfg, two_profiles)
 	EXPECT_STREQ(w->private_key, want);
 	EXPECT_EQ(w->client_auth, TLSOD_CLIENT_AUTH_REQUIRE);
 	EXPECT_EQ(w->timeout_ms, 2500);
+	EXPECT_EQ(w->key_update_records, 1000);
+	EXPECT_EQ(d->key_update_records, 0);
 	EXPECT_EQ(w->versions, TLSOD_TLS12 | TLSOD_TLS13);
 	EXPECT_TRUE(w->trust_store == NULL);	/* the system's */
 	EXPECT_TRUE(w->trust_explicit);
@@ -401,6 +404,12 @@ TEST_F(cfg, bad_values_name_file_and_line)
 		{ "[a]\ntimeout_ms = 10ms\n", 2, "timeout_ms: '10ms'" },
 		{ "[a]\ntimeout_ms = 3600001\n", 2, "timeout_ms: '3600001'" },
 		{ "[a]\ntimeout_ms = 99999999999999999999\n", 2, "timeout_ms" },
+		{ "[a]\nkey_update_records = 0\n", 2,
+		  "key_update_records: '0' is not a number of records from 1" },
+		{ "[a]\nkey_update_records = 4294967296\n", 2,
+		  "key_update_records: '4294967296'" },
+		{ "[a]\nkey_update_records = many\n", 2,
+		  "key_update_records: 'many'" },
 		{ "[a]\npsk_identity = x\npsk_key = xyz1\n", 3,
 		  "psk_key: not a hex string" },
 		{ "[a]\npsk_identity = x\npsk_key = abc\n", 3,

@@ -37,6 +37,7 @@ enum key {
 	K_PSK_IDENTITY,
 	K_PSK_KEY,
 	K_TIMEOUT_MS,
+	K_KEY_UPDATE_RECORDS,
 	K_VERIFY_NAME,
 	K_LEGACY,
 	K_ALLOWED_USERS,
@@ -561,22 +562,44 @@ static int set_psk_key(struct parse *ps, struct tlsod_profile *p,
 	return 0;
 }
 
+/* A whole decimal number from min to max, or an error naming key. */
+static int number(struct parse *ps, const char *key, const char *v,
+		  unsigned long min, unsigned long max, const char *what,
+		  unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end || errno || *out < min ||
+	    *out > max) {
+		perr(ps, ps->line, "%s: '%s' is not a number of %s from %lu to %lu",
+		     key, v, what, min, max);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_timeout_ms(struct parse *ps, struct tlsod_profile *p,
 			  const char *v)
 {
 	unsigned long ms;
-	char *end;
 
-	errno = 0;
-	ms = strtoul(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end || errno ||
-	    ms < 1 || ms > TLSOD_TIMEOUT_MAX) {
-		perr(ps, ps->line,
-		     "timeout_ms: '%s' is not a number of milliseconds from 1 to %d",
-		     v, TLSOD_TIMEOUT_MAX);
+	if (number(ps, "timeout_ms", v, 1, TLSOD_TIMEOUT_MAX, "milliseconds",
+		   &ms))
 		return -1;
-	}
 	p->timeout_ms = ms;
+	return 0;
+}
+
+static int set_key_update_records(struct parse *ps, struct tlsod_profile *p,
+				  const char *v)
+{
+	unsigned long n;
+
+	if (number(ps, "key_update_records", v, 1, UINT32_MAX, "records", &n))
+		return -1;
+	p->key_update_records = n;
 	return 0;
 }
 
@@ -589,6 +612,8 @@ static const struct key_def keys[NKEYS] = {
 	[K_PSK_IDENTITY] = { "psk_identity", set_psk_identity },
 	[K_PSK_KEY]	= { "psk_key", set_psk_key },
 	[K_TIMEOUT_MS]	= { "timeout_ms", set_timeout_ms },
+	[K_KEY_UPDATE_RECORDS] = { "key_update_records",
+				   set_key_update_records },
 	[K_VERIFY_NAME]	= { "verify_name", set_verify_name },
 	[K_LEGACY]	= { "legacy", set_legacy },
 	[K_ALLOWED_USERS] = { "allowed_users", set_allowed_users },

@@ -82,6 +82,8 @@ struct tlsod_profile {
 	char *psk_identity;	/* NULL: no PSK */
 	gnutls_datum_t psk_key;
 	unsigned int timeout_ms;
+	/* TLS 1.3: records per send key, then a KeyUpdate; 0: the module's */
+	uint32_t key_update_records;
 	/*
 	 * Own chain and key (if any) and the trust store.  NULL for a
 	 * profile that authenticates by PSK alone.  The key in it is an

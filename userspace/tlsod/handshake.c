@@ -68,6 +68,10 @@ struct hs {
 	bool psk_known;		/* the client's PSK identity was ours */
 	gnutls_typed_vdata_st vdata[2];	/* a server cert must meet */
 	int nodelay;		/* TCP_NODELAY before; -1: unknown */
+	/* TLS 1.3's first application traffic secrets, as GnuTLS logs them */
+	unsigned char client_secret[TLSO_SECRET_MAX];
+	unsigned char server_secret[TLSO_SECRET_MAX];
+	size_t client_len, server_len;
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -379,6 +383,54 @@ static int set_client_auth(struct hs *h)
 	return p->psk_identity ? set_psk(h) : 0;
 }
 
+/*
+ * GnuTLS names each secret it derives here (its key log); the kernel
+ * needs the two that the application keys come from, to derive the keys
+ * after a KeyUpdate.  Nothing is written anywhere.
+ */
+static int keylog(gnutls_session_t s, const char *label,
+		  const gnutls_datum_t *secret)
+{
+	struct hs *h = gnutls_session_get_ptr(s);
+	unsigned char *dst = NULL;
+	size_t *len = NULL;
+
+	if (!strcmp(label, "CLIENT_TRAFFIC_SECRET_0")) {
+		dst = h->client_secret;
+		len = &h->client_len;
+	} else if (!strcmp(label, "SERVER_TRAFFIC_SECRET_0")) {
+		dst = h->server_secret;
+		len = &h->server_len;
+	}
+	if (dst && secret->size <= TLSO_SECRET_MAX) {
+		memcpy(dst, secret->data, secret->size);
+		*len = secret->size;
+	}
+	return 0;
+}
+
+/* The secrets for DONE, ours to send with and the peer's, if TLS 1.3. */
+static void hand_secrets(struct hs *h)
+{
+	struct tlsod_outcome *out = h->out;
+	gnutls_digest_algorithm_t dig = gnutls_prf_hash_get(h->s);
+	uint32_t hash = dig == GNUTLS_DIG_SHA256 ? TLSO_HASH_SHA256 :
+			dig == GNUTLS_DIG_SHA384 ? TLSO_HASH_SHA384 :
+						   TLSO_HASH_NONE;
+	size_t want = hash == TLSO_HASH_SHA384 ? 48 : 32;
+
+	if (gnutls_protocol_get_version(h->s) != GNUTLS_TLS1_3 || !hash ||
+	    h->client_len != want || h->server_len != want)
+		return;
+	out->hash = hash;
+	out->ku_records = h->p->key_update_records;
+	out->secret_len = want;
+	memcpy(out->tx_secret, h->server ? h->server_secret : h->client_secret,
+	       want);
+	memcpy(out->rx_secret, h->server ? h->client_secret : h->server_secret,
+	       want);
+}
+
 static int session_init(struct hs *h)
 {
 	int ret;
@@ -388,6 +440,7 @@ static int session_init(struct hs *h)
 	if (ret < 0)
 		goto err;
 	gnutls_session_set_ptr(h->s, h);
+	gnutls_session_set_keylog_function(h->s, keylog);
 	if (set_priority(h) < 0)
 		return -1;
 	ret = h->server ? set_server_auth(h) : set_client_auth(h);
@@ -695,8 +748,11 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 	describe(&h);
 	if (drain(&h) || install_keys(&h))
 		goto out;
+	hand_secrets(&h);
 	peer_identity(&h);
 out:
+	explicit_bzero(h.client_secret, sizeof(h.client_secret));
+	explicit_bzero(h.server_secret, sizeof(h.server_secret));
 	session_free(&h);
 }
 
@@ -708,4 +764,7 @@ void tlsod_outcome_release(struct tlsod_outcome *out)
 	}
 	out->rx = NULL;
 	out->rx_len = 0;
+	explicit_bzero(out->tx_secret, sizeof(out->tx_secret));
+	explicit_bzero(out->rx_secret, sizeof(out->rx_secret));
+	out->secret_len = 0;
 }

@@ -22,6 +22,15 @@ struct tlsod_outcome {
 	char peer_identity[TLSO_IDENTITY_SIZE];	/* identity.h */
 	unsigned char *rx;		/* read past Finished */
 	size_t rx_len;
+	/*
+	 * TLS 1.3: the application traffic secrets of the keys installed,
+	 * for the kernel's KeyUpdates; secret_len 0 when there are none.
+	 */
+	uint32_t hash;			/* TLSO_HASH_* */
+	uint32_t ku_records;		/* the profile's; 0: the module's */
+	size_t secret_len;
+	unsigned char tx_secret[TLSO_SECRET_MAX];
+	unsigned char rx_secret[TLSO_SECRET_MAX];
 };
 
 /*

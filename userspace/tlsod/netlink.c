@@ -398,13 +398,25 @@ static struct nl_msg *worker_msg(struct tlsod_worker_nl *w, uint8_t cmd,
 }
 
 /* Send msg, wait for the kernel's ACK; the kernel's errno if it refused. */
+static void wipe_msg(struct nl_msg *msg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+
+	explicit_bzero(h, h->nlmsg_len);
+}
+
 static int worker_send(struct tlsod_worker_nl *w, struct nl_msg *msg,
 		       const char *what)
 {
 	int kerr = 0, ret;
 
 	nl_socket_modify_err_cb(w->sk, NL_CB_CUSTOM, on_nl_error, &kerr);
-	ret = nl_send_sync(w->sk, msg);
+	/* nl_send_sync(), but the message wiped: DONE carries secrets. */
+	ret = nl_send_auto(w->sk, msg);
+	wipe_msg(msg);
+	nlmsg_free(msg);
+	if (ret >= 0)
+		ret = nl_wait_for_ack(w->sk);
 	nl_socket_modify_err_cb(w->sk, NL_CB_DEFAULT, NULL, NULL);
 	if (kerr)
 		return -kerr;
@@ -455,7 +467,7 @@ int tlsod_done(struct tlsod_worker_nl *w, const struct tlsod_request *req,
 	if (ok && res->peer_identity)
 		len += strlen(res->peer_identity) + 1;
 	if (ok)
-		len += res->rx_len;
+		len += res->rx_len + 2 * res->secret_len;
 	msg = worker_msg(w, TLSO_CMD_DONE, len);
 	if (!msg)
 		return -ENOMEM;
@@ -473,7 +485,21 @@ int tlsod_done(struct tlsod_worker_nl *w, const struct tlsod_request *req,
 				     res->peer_identity);
 	if (!ret && ok && res->rx_len)
 		ret = nla_put(msg, TLSO_A_RX_DATA, res->rx_len, res->rx_data);
+	if (!ret && ok && res->secret_len) {
+		ret = nla_put(msg, TLSO_A_TX_SECRET, res->secret_len,
+			      res->tx_secret);
+		if (!ret)
+			ret = nla_put(msg, TLSO_A_RX_SECRET, res->secret_len,
+				      res->rx_secret);
+		if (!ret)
+			ret = nla_put_u32(msg, TLSO_A_HASH, res->hash);
+		if (!ret && res->ku_records)
+			ret = nla_put_u32(msg, TLSO_A_KU_RECORDS,
+					  res->ku_records);
+	}
+	ret = ret < 0 ? ret : 0;
 	if (ret < 0) {
+		wipe_msg(msg);
 		nlmsg_free(msg);
 		log_err("DONE: %s", nl_geterror(ret));
 		return -nle_errno(ret);

@@ -82,6 +82,12 @@ struct tlsod_result {
 	const char *peer_identity;	/* NULL or "" for none */
 	const void *rx_data;		/* read past Finished */
 	size_t rx_len;
+	/* TLS 1.3 traffic secrets, secret_len bytes each, 0: none */
+	uint32_t hash;			/* TLSO_HASH_* */
+	uint32_t ku_records;		/* 0: not sent */
+	size_t secret_len;
+	const void *tx_secret;
+	const void *rx_secret;
 };
 
 /* DONE for req.  Returns 0 or the negative errno of the kernel's answer. */

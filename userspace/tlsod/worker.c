@@ -133,6 +133,11 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		.peer_identity = out.peer_identity,
 		.rx_data = out.rx,
 		.rx_len = out.rx_len,
+		.hash = out.hash,
+		.ku_records = out.ku_records,
+		.secret_len = out.secret_len,
+		.tx_secret = out.tx_secret,
+		.rx_secret = out.rx_secret,
 	};
 	ret = tlsod_done(w, &req, &res);
 	log_outcome(&req, &out);
