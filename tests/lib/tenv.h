@@ -326,6 +326,12 @@ struct gpeer {
 	 * decides how long the handshake stays pending.
 	 */
 	int gate;
+	/*
+	 * After the reply, this many rounds of: a KeyUpdate
+	 * (gnutls_session_key_update(), asking for the client's in odd
+	 * rounds), "ku N\n" sent under the new key, "ok N\n" expected back.
+	 */
+	int key_updates;
 };
 
 /*

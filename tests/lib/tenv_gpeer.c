@@ -13,6 +13,43 @@
 
 #include "tenv.h"
 
+/* g->key_updates rounds of KeyUpdate, "ku N" out, "ok N" back. */
+static void gpeer_key_updates(gnutls_session_t s, const struct gpeer *g, int n)
+{
+	char line[32], buf[32];
+	size_t got, want;
+	ssize_t r;
+	int i, ret;
+
+	for (i = 0; i < g->key_updates; i++) {
+		ret = gnutls_session_key_update(s, i % 2 ? GNUTLS_KU_PEER : 0);
+		if (ret < 0)
+			tcase_log("gpeer %d: key update %d: %s", n, i,
+				  gnutls_strerror(ret));
+		TCASE_ASSERT(ret == 0);
+		snprintf(line, sizeof(line), "ku %d\n", i);
+		r = gnutls_record_send(s, line, strlen(line));
+		TCASE_ASSERT(r == (ssize_t)strlen(line));
+		snprintf(line, sizeof(line), "ok %d\n", i);
+		want = strlen(line);
+		for (got = 0; got < want; got += r) {
+			do {
+				r = gnutls_record_recv(s, buf + got,
+						       want - got);
+			} while (r == GNUTLS_E_AGAIN ||
+				 r == GNUTLS_E_INTERRUPTED);
+			if (r <= 0)
+				tcase_log("gpeer %d: after key update %d: %s",
+					  n, i, r ? gnutls_strerror((int)r) :
+						    "end of stream");
+			TCASE_ASSERT(r > 0);
+		}
+		TCASE_CHECK(false, !memcmp(buf, line, want),
+			    "gpeer %d: got \"%.*s\", not \"%s\"", n,
+			    (int)want, buf, line);
+	}
+}
+
 static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
 		       int n)
 {
@@ -67,6 +104,7 @@ static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
 		r = gnutls_record_send(s, g->reply, strlen(g->reply));
 		TCASE_ASSERT(r == (ssize_t)strlen(g->reply));
 	}
+	gpeer_key_updates(s, g, n);
 	switch (g->end) {
 	case GPEER_BYE:
 		TCASE_ASSERT(gnutls_bye(s, GNUTLS_SHUT_WR) == 0);

@@ -157,6 +157,45 @@ TEST_F(ku, client_vs_openssl_s_server)
 }
 
 /*
+ * A tlso client and a GnuTLS server calling gnutls_session_key_update(),
+ * with GNUTLS_KU_PEER every other time: GnuTLS reads our answer to it
+ * and everything after under our next key.
+ */
+TEST_F(ku, client_vs_gnutls_key_update)
+{
+	struct tenv *e = &self->e;
+	struct gpeer g = {
+		.prio = tver_tls13.prio, .expect = "hello\n",
+		.reply = "welcome\n", .end = GPEER_WAIT_EOF,
+		.key_updates = KU_ROUNDS,
+	};
+	struct tlso_info info = { 0 };
+	int port, lfd, fd, i;
+	char line[32];
+	pid_t peer;
+
+	lfd = tenv_listen(e, &port);
+	peer = gpeer_start(e, &g, lfd);
+	fd = tenv_tlso_client(e, port);
+	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost",
+			   TENV_HS_MS));
+	EXPECT_DONE(fd, TLS_1_3_VERSION, TLSO_AUTH_X509, TENV_ID_SERVER);
+	ASSERT_OK(tlso_write_all(fd, "hello\n", 6));
+	EXPECT_READ(fd, "welcome\n");
+	for (i = 0; i < KU_ROUNDS; i++) {
+		snprintf(line, sizeof(line), "ku %d\n", i);
+		EXPECT_READ(fd, line);
+		snprintf(line, sizeof(line), "ok %d\n", i);
+		ASSERT_OK(tlso_write_all(fd, line, strlen(line)));
+	}
+	ASSERT_OK(sock_tlso_info(fd, &info));
+	EXPECT_EQ(info.rx_key_updates, KU_ROUNDS);
+	EXPECT_EQ(info.tx_key_updates, KU_ROUNDS / 2);
+	tenv_close(e, fd);
+	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+}
+
+/*
  * A profile's key_update_records: tlso updates its own send key every so
  * many records, and s_client reads everything.
  */
