@@ -3,7 +3,7 @@
  * In-VM tests: TLS 1.3 KeyUpdate in the kernel, against a raw-record
  * peer.  This program plays tlsod itself (upcall.h): it takes the
  * request, installs keys derived with GnuTLS's HKDF from traffic secrets
- * it chose (ku_keys.h) and sends DONE with those secrets.  The peer is a
+ * it chose (gnutls_peer.h) and sends DONE with those secrets.  The peer is a
  * plain TCP socket whose records are sealed and opened in userspace with
  * GnuTLS (wire.h), so that it can send what no TLS library would: a
  * KeyUpdate cut across records, sharing a record with a ticket, followed
@@ -16,7 +16,7 @@
 
 #include "harness.h"
 #include "kmod.h"
-#include "ku_keys.h"
+#include "gnutls_peer.h"
 #include "sock.h"
 #include "upcall.h"
 #include "wire.h"
@@ -26,8 +26,7 @@
 FIXTURE(ku) {
 	int cli, srv;		/* tlso's socket; the raw peer's */
 	struct upcall u;
-	uint16_t cipher;
-	gnutls_mac_algorithm_t mac;
+	uint16_t cipher;	/* its hash: gp_suite_mac() */
 	size_t slen;
 	uint8_t c2s[48], s2c[48];	/* the traffic secrets */
 	struct wire_usealer to_cli, from_cli;
@@ -90,9 +89,9 @@ static int done_with(struct _th_data_ku *self, uint32_t hash,
 	    -1 || errno != EINPROGRESS || fcntl(self->cli, F_SETFL, 0) ||
 	    upcall_wait_ready(&self->u, 10000) || upcall_accept(&self->u))
 		return -EIO;
-	if (ku_keys(&k, self->cipher, self->mac, self->c2s, self->slen) ||
+	if (gp_keys_from_secret(self->cipher, self->c2s, self->slen, &k) ||
 	    keys_install(self->u.fd, TLS_TX, &k) ||
-	    ku_keys(&k, self->cipher, self->mac, self->s2c, self->slen) ||
+	    gp_keys_from_secret(self->cipher, self->s2c, self->slen, &k) ||
 	    keys_install(self->u.fd, TLS_RX, &k))
 		return -EIO;
 	err = upcall_done_secrets(&self->u, self->u.id, self->u.fd, hash, tx,
@@ -106,23 +105,22 @@ static int sealer(struct _th_data_ku *self, struct wire_usealer *w,
 {
 	union keys_info k;
 
-	if (ku_keys(&k, self->cipher, self->mac, secret, self->slen))
+	if (gp_keys_from_secret(self->cipher, secret, self->slen, &k))
 		return -1;
 	return wire_useal_open(w, &k);
 }
 
 /* A session over the given suite, both ends keyed from the secrets. */
-static int session_suite(struct _th_data_ku *self, uint16_t cipher,
-			 gnutls_mac_algorithm_t mac)
+static int session_suite(struct _th_data_ku *self, uint16_t cipher)
 {
+	bool sha384 = gp_suite_mac(cipher) == GNUTLS_MAC_SHA384;
+
 	self->cipher = cipher;
-	self->mac = mac;
-	self->slen = mac == GNUTLS_MAC_SHA384 ? 48 : 32;
+	self->slen = sha384 ? 48 : 32;
 	secret_fill(self->c2s, self->slen, 1);
 	secret_fill(self->s2c, self->slen, 2);
-	if (done_with(self, mac == GNUTLS_MAC_SHA384 ? TLSO_HASH_SHA384 :
-			    TLSO_HASH_SHA256, self->c2s, self->slen,
-		      self->s2c, self->slen))
+	if (done_with(self, sha384 ? TLSO_HASH_SHA384 : TLSO_HASH_SHA256,
+		      self->c2s, self->slen, self->s2c, self->slen))
 		return -1;
 	if (sealer(self, &self->to_cli, self->s2c))
 		return -1;
@@ -136,7 +134,7 @@ static int session_suite(struct _th_data_ku *self, uint16_t cipher,
 
 static int session(struct _th_data_ku *self)
 {
-	return session_suite(self, TLS_CIPHER_AES_GCM_128, GNUTLS_MAC_SHA256);
+	return session_suite(self, TLS_CIPHER_AES_GCM_128);
 }
 
 /* The peer sends one record of type with content data[0..len). */
@@ -152,17 +150,36 @@ static int peer_send(struct _th_data_ku *self, uint8_t type, const void *data,
 	return 0;
 }
 
-/* The peer's send key after its KeyUpdate went out. */
-static int peer_next_key(struct _th_data_ku *self)
+/*
+ * The next key of one direction (the peer's sealer and s2c, or its
+ * opener and c2s), after a KeyUpdate went that way.
+ */
+static int next_key(struct _th_data_ku *self, struct wire_usealer *w,
+		    uint8_t *secret)
 {
-	wire_useal_close(&self->to_cli);
-	if (ku_next(self->mac, self->s2c, self->slen) ||
-	    sealer(self, &self->to_cli, self->s2c)) {
+	union keys_info k;
+
+	wire_useal_close(w);
+	if (gp_next_keys(self->cipher, secret, self->slen, &k) ||
+	    wire_useal_open(w, &k)) {
 		self->sealers = false;
-		wire_useal_close(&self->from_cli);
+		wire_useal_close(w == &self->to_cli ? &self->from_cli :
+						      &self->to_cli);
 		return -1;
 	}
 	return 0;
+}
+
+/* The peer's send key after its KeyUpdate went out. */
+static int peer_next_key(struct _th_data_ku *self)
+{
+	return next_key(self, &self->to_cli, self->s2c);
+}
+
+/* tlso's send key after the peer read tlso's KeyUpdate. */
+static int tlso_next_key(struct _th_data_ku *self)
+{
+	return next_key(self, &self->from_cli, self->c2s);
 }
 
 /* The peer's KeyUpdate in a record of its own, then its next key. */
@@ -246,11 +263,7 @@ TEST_F(ku, update_requested_is_answered)
 	ASSERT_EQ(n, 5);
 	EXPECT_EQ(type, 22);
 	EXPECT_MEMEQ(got, "\x18\x00\x00\x01\x00", 5);
-	wire_useal_close(&self->from_cli);
-	self->sealers = false;
-	ASSERT_OK(ku_next(self->mac, self->c2s, self->slen));
-	ASSERT_OK(sealer(self, &self->from_cli, self->c2s));
-	self->sealers = true;
+	ASSERT_OK(tlso_next_key(self));
 	ASSERT_EQ(send(self->cli, "pong", 4, 0), 4);
 	n = peer_recv(self, &type, got, sizeof(got), 5000);
 	ASSERT_EQ(n, 4);
@@ -360,8 +373,7 @@ TEST_F(ku, many_updates_sha384)
 	char line[32];
 	int i;
 
-	ASSERT_OK(session_suite(self, TLS_CIPHER_AES_GCM_256,
-				GNUTLS_MAC_SHA384));
+	ASSERT_OK(session_suite(self, TLS_CIPHER_AES_GCM_256));
 	for (i = 0; i < 200; i++) {
 		snprintf(line, sizeof(line), "line %d\n", i);
 		ASSERT_OK(peer_key_update(self, i % 4 == 0));
@@ -371,11 +383,7 @@ TEST_F(ku, many_updates_sha384)
 			continue;
 		ASSERT_EQ(peer_recv(self, &type, got, sizeof(got), 5000), 5);
 		ASSERT_EQ(type, 22);
-		wire_useal_close(&self->from_cli);
-		self->sealers = false;
-		ASSERT_OK(ku_next(self->mac, self->c2s, self->slen));
-		ASSERT_OK(sealer(self, &self->from_cli, self->c2s));
-		self->sealers = true;
+		ASSERT_OK(tlso_next_key(self));
 		ASSERT_EQ(send(self->cli, line, strlen(line), 0),
 			  (ssize_t)strlen(line));
 		ASSERT_EQ(peer_recv(self, &type, got, sizeof(got), 5000),
@@ -415,11 +423,7 @@ TEST_F(ku, own_update_at_the_record_limit)
 			EXPECT_EQ(lines % 3, 0);
 			EXPECT_GT(lines, 0);
 			updates++;
-			wire_useal_close(&self->from_cli);
-			self->sealers = false;
-			ASSERT_OK(ku_next(self->mac, self->c2s, self->slen));
-			ASSERT_OK(sealer(self, &self->from_cli, self->c2s));
-			self->sealers = true;
+			ASSERT_OK(tlso_next_key(self));
 			continue;
 		}
 		snprintf(line, sizeof(line), "line %d\n", lines++);
@@ -439,7 +443,6 @@ TEST_F(ku, secrets_that_do_not_match_the_keys_fail_it)
 	uint8_t wrong[32];
 
 	self->cipher = TLS_CIPHER_AES_GCM_128;
-	self->mac = GNUTLS_MAC_SHA256;
 	self->slen = 32;
 	secret_fill(self->c2s, 32, 1);
 	secret_fill(self->s2c, 32, 2);
@@ -461,7 +464,6 @@ TEST_F(ku, secrets_out_of_shape_are_refused)
 	socklen_t len = sizeof(st);
 
 	self->cipher = TLS_CIPHER_AES_GCM_128;
-	self->mac = GNUTLS_MAC_SHA256;
 	self->slen = 32;
 	secret_fill(self->c2s, 48, 1);
 	secret_fill(self->s2c, 48, 2);
