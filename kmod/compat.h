@@ -19,6 +19,16 @@
 #define TLSO_HAVE_SPLICE_PAGES 1
 #endif
 
+/*
+ * What sock_splice_read() falls back to for a socket without splice_read
+ * of its own: Linux 6.5 replaced generic_file_splice_read() there.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#define tlso_copy_splice_read generic_file_splice_read
+#else
+#define tlso_copy_splice_read copy_splice_read
+#endif
+
 #ifndef MSG_SPLICE_PAGES
 #define MSG_SPLICE_PAGES 0
 #endif

@@ -174,6 +174,9 @@ static void tlso_hs_finish(struct tlso_hs *hs,
 					sizeof(ctx->hs_identity));
 			ctx->hs_peer_auth = out->peer_auth;
 			ctx->daemon_mode = 1;
+			/* A TLS library takes what RFC 8446 5.2 allows. */
+			if (ctx->prot.version == TLS_1_3_VERSION)
+				ctx->prot.max_payload = TLSO_MAX_TLS13_PAYLOAD;
 		}
 		ctx->hs_status = status;
 		WRITE_ONCE(ctx->hs_state, status ? TLSO_HS_FAILED :

@@ -273,7 +273,6 @@ int tlso_ku_rx(struct sock *sk, struct tlso_ctx *ctx, const u8 *data,
 			ku->msg_have = 0;	/* an empty ticket: nothing */
 			continue;
 		}
-		n = min(ku->msg_left, len - pos);
 		if (type == TLSO_MSG_KEY_UPDATE) {
 			u8 request = data[pos];
 
@@ -296,6 +295,8 @@ int tlso_ku_rx(struct sock *sk, struct tlso_ctx *ctx, const u8 *data,
 			}
 			return 0;
 		}
+		/* A ticket, dropped: nobody resumes the kernel's session. */
+		n = min(ku->msg_left, len - pos);
 		pos += n;
 		ku->msg_left -= n;
 		if (!ku->msg_left)

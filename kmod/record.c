@@ -38,6 +38,7 @@ int tlso_prot_init(struct tlso_prot *p, __u16 version, __u16 cipher_type)
 	p->aead_iv_len = cipher_type == TLS_CIPHER_AES_CCM_128 ?
 			 TLSO_MAX_IV_LEN : TLSO_NONCE_LEN;
 	p->overhead = TLSO_HDR_LEN + p->nonce_len + c->tag_size + p->tail_len;
+	p->max_payload = tlso_record_max_payload(p);
 	return 0;
 }
 
@@ -52,7 +53,7 @@ int tlso_record_parse(const __u8 *hdr, const struct tlso_prot *p,
 {
 	unsigned int n = (hdr[3] << 8) | hdr[4];
 
-	if (n > tlso_record_max_payload(p))
+	if (n > p->max_payload)
 		return -EMSGSIZE;
 	if (n < (unsigned int)p->nonce_len + TLSO_TAG_LEN)
 		return -EBADMSG;

@@ -15,6 +15,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "tlso.h"
 
 /*
@@ -88,6 +89,39 @@ static bool tlso_rx_readable(const struct tlso_ctx *ctx)
 	       (READ_ONCE(rx->ready) && !READ_ONCE(rx->key_update));
 }
 
+/*
+ * A record header, as kTLS checks it; on a socket tlsod set up, also its
+ * type, as a TLS library would: in TLS 1.3 every record after the
+ * handshake shows application data outside (a plaintext
+ * ChangeCipherSpec or alert has no place), in TLS 1.2 there is no
+ * ChangeCipherSpec without renegotiation.
+ */
+static int tlso_rx_header(const struct tlso_ctx *ctx, const u8 *hdr,
+			  unsigned int *len)
+{
+	/* The type first: a plaintext alert is short, but not malformed. */
+	if (ctx->daemon_mode &&
+	    (ctx->prot.version == TLS_1_3_VERSION ? hdr[0] != TLSO_TYPE_DATA :
+	     hdr[0] < TLSO_TYPE_ALERT || hdr[0] > TLSO_TYPE_DATA))
+		return -EPROTO;
+	return tlso_record_parse(hdr, &ctx->prot, len);
+}
+
+/* The alert for an error of tlso_rx_header(). */
+static u8 tlso_rx_header_alert(int err)
+{
+	switch (err) {
+	case -EMSGSIZE:
+		return TLSO_ALERT_RECORD_OVERFLOW;
+	case -EPROTO:
+		return TLSO_ALERT_UNEXPECTED_MESSAGE;
+	case -EBADMSG:
+	case -EINVAL:
+		return TLSO_ALERT_DECODE_ERROR;
+	}
+	return TLSO_ALERT_INTERNAL_ERROR;
+}
+
 /* tcp_read_sock() actor: gather the bytes of one record, no more. */
 static int tlso_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			 unsigned int offset, size_t len)
@@ -113,10 +147,12 @@ static int tlso_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		    rx->in_need == TLSO_HDR_LEN) {
 			unsigned int plen;
 
-			rx->err = tlso_record_parse(tlso_page_ptr(rx->in, 0),
-						    &ctx->prot, &plen);
-			if (!rx->err)
-				rx->in_need = TLSO_HDR_LEN + plen;
+			rx->err = tlso_rx_header(ctx,
+						 tlso_page_ptr(rx->in, 0),
+						 &plen);
+			if (rx->err)
+				break;
+			rx->in_need = TLSO_HDR_LEN + plen;
 		}
 		if (rx->in_have == rx->in_need)
 			rx->ready = true;
@@ -136,14 +172,25 @@ static void tlso_rx_pull(struct sock *sk, struct tlso_ctx *ctx)
 	struct tlso_rx *rx = &ctx->rx;
 	read_descriptor_t desc;
 
-	if (rx->ready || rx->err || !rx->in[0])
+	if (rx->ready || rx->err || rx->halted || !rx->in[0])
 		return;
 	desc.arg.data = ctx;
 	desc.error = 0;
 	desc.count = 1;
 	tcp_read_sock(sk, &desc, tlso_rx_actor);
-	if (rx->err)
-		tlso_abort(sk, rx->err);
+	if (!rx->err)
+		return;
+	if (ctx->daemon_mode) {
+		tlso_alert_fail(sk, ctx, rx->err, tlso_rx_header_alert(rx->err));
+		return;
+	}
+	/*
+	 * As kTLS: the error is the stream's, reported once; after it the
+	 * socket reads nothing more, as if no more bytes came.
+	 */
+	rx->halted = true;
+	tlso_abort(sk, rx->err);
+	rx->err = 0;
 }
 
 static void tlso_data_ready(struct sock *sk)
@@ -302,14 +349,14 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 	u8 iv[TLSO_MAX_IV_LEN], type = hdr[0];
 	struct tlso_rxrec *rec;
 	int nsrc, npages = -1, err, i;
+	u8 alert;
 
 	*zc = false;
 	*out = NULL;
 	/* As on send: the last sequence number is never used. */
 	if (!memchr_inv(d->seq, 0xff, TLSO_SEQ_LEN)) {
 		err = -EBADMSG;
-		rx->err = err;
-		tlso_abort(sk, err);
+		tlso_alert_fail(sk, ctx, err, 0);
 		return err;
 	}
 	sg_init_table(src, TLSO_REC_PAGES + 2);
@@ -320,7 +367,7 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 	tlso_record_iv(iv, p, d->iv, d->seq, hdr + TLSO_HDR_LEN);
 
 	/* Straight into the reader's pages: data, and all of it fits. */
-	if (to && plain <= iov_iter_count(to) &&
+	if (to && plain <= iov_iter_count(to) && plain <= TLSO_MAX_PLAIN &&
 	    (p->version == TLS_1_3_VERSION ? rx->no_pad :
 					     type == TLSO_TYPE_DATA)) {
 		sg_init_table(dst, TLSO_ZC_PAGES + 3);
@@ -364,19 +411,29 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 		err = tlso_rx_unpad(rx->in, hlen, hlen + clen - TLSO_TAG_LEN,
 				    &type, &rec->len);
 		if (err) {
+			/* No content type: not the key's fault (5.4). */
 			tlso_rxrec_put(rx, rec);
-			goto err_decrypt;
+			alert = TLSO_ALERT_UNEXPECTED_MESSAGE;
+			goto err_stream;
 		}
 	} else {
 		rec->len = plain;
 	}
 	rec->type = type;
 	*len = rec->len;
+	/* Only a padded TLS 1.3 record, on a socket tlsod set up, gets here. */
+	if (rec->len > TLSO_MAX_PLAIN) {
+		tlso_rxrec_put(rx, rec);
+		err = -EMSGSIZE;
+		alert = TLSO_ALERT_RECORD_OVERFLOW;
+		goto err_stream;
+	}
 	if (ctx->ku) {
 		err = type == TLSO_TYPE_HANDSHAKE ? (rec->len ? 0 : -EPROTO) :
 			tlso_ku_rx_other(ctx, type);
 		if (err) {
 			tlso_rxrec_put(rx, rec);
+			alert = TLSO_ALERT_UNEXPECTED_MESSAGE;
 			goto err_stream;
 		}
 	}
@@ -412,20 +469,21 @@ done:
 	/* A KeyUpdate takes effect before the next record is decrypted. */
 	if (*out && ctx->ku && type == TLSO_TYPE_HANDSHAKE) {
 		err = tlso_rx_key_update(sk, ctx, *out);
+		alert = err == -EBADMSG ? TLSO_ALERT_DECODE_ERROR :
+			err == -EPROTO ? TLSO_ALERT_UNEXPECTED_MESSAGE :
+					 TLSO_ALERT_INTERNAL_ERROR;
 		if (err)
 			goto err_stream;
 	}
 	goto out;
 
 err_stream:
-	rx->err = err;
-	tlso_abort(sk, err);
+	tlso_alert_fail(sk, ctx, err, alert);
 	goto out;
 
 err_decrypt:
 	err = -EBADMSG;
-	rx->err = err;
-	tlso_abort(sk, err);
+	tlso_alert_fail(sk, ctx, err, TLSO_ALERT_BAD_RECORD_MAC);
 	tlso_stat_inc(sock_net(sk), TLSO_MIB_DECRYPT_ERROR);
 out:
 	memzero_explicit(iv, sizeof(iv));
@@ -462,23 +520,24 @@ static int tlso_rxrec_copy(struct tlso_rxrec *rec, u32 skip, u32 len,
 	return 0;
 }
 
-/*
- * On sockets tlsod set up the application reads data only: what else the
- * peer sends after the handshake is dealt with here.  TLS 1.3 session
- * tickets are dropped (the session is the kernel's now, nobody resumes
- * it), close_notify is the end of the stream, any other alert an error,
- * and a KeyUpdate -- which needs the handshake secrets tlsod no longer
- * has -- a defined error instead of garbage.  Returns 0 or the error.
- */
 static u8 tlso_rec_byte(struct tlso_rxrec *rec, u32 i)
 {
 	return *tlso_page_ptr(rec->pages, rec->off + i);
 }
 
+/*
+ * On sockets tlsod set up the application reads data only: what else the
+ * peer sends after the handshake is dealt with here.  TLS 1.3 session
+ * tickets are dropped (the session is the kernel's now, nobody resumes
+ * it), close_notify is the end of the stream, an alert that ends nothing
+ * is passed over, any other alert an error, and a KeyUpdate -- when
+ * tlsod gave no secrets to follow it with -- a defined error instead of
+ * garbage.  Returns 0 or the error.
+ */
 static int tlso_rx_post_handshake(struct sock *sk, struct tlso_ctx *ctx,
 				  struct tlso_rxrec *rec)
 {
-	struct tlso_rx *rx = &ctx->rx;
+	u8 alert = TLSO_ALERT_UNEXPECTED_MESSAGE;
 	u32 pos = 0, n = rec->len;
 	int err = 0;
 
@@ -486,11 +545,13 @@ static int tlso_rx_post_handshake(struct sock *sk, struct tlso_ctx *ctx,
 	if (rec->type == TLSO_TYPE_HANDSHAKE && ctx->ku)
 		return 0;
 	if (rec->type == TLSO_TYPE_ALERT) {
-		if (n >= 2 && tlso_rec_byte(rec, 1) == 0) {
-			rx->eof = true;
+		err = tlso_alert_read(ctx, n ? tlso_rec_byte(rec, 0) : 0,
+				      n > 1 ? tlso_rec_byte(rec, 1) : 0, n,
+				      &alert);
+		if (err == 1)
+			ctx->rx.eof = true;
+		if (err >= 0)
 			return 0;
-		}
-		err = -ECONNRESET;
 	} else if (rec->type == TLSO_TYPE_HANDSHAKE &&
 		   ctx->prot.version == TLS_1_3_VERSION) {
 		/* Possibly several messages: type(1) length(3) body. */
@@ -500,21 +561,24 @@ static int tlso_rx_post_handshake(struct sock *sk, struct tlso_ctx *ctx,
 				   tlso_rec_byte(rec, pos + 2) << 8 |
 				   tlso_rec_byte(rec, pos + 3);
 
-			if (type == TLSO_MSG_KEY_UPDATE)
+			if (type == TLSO_MSG_KEY_UPDATE) {
 				err = -EKEYEXPIRED;
-			else if (type != TLSO_MSG_NEW_SESSION_TICKET)
+				alert = TLSO_ALERT_INTERNAL_ERROR;
+			} else if (type != TLSO_MSG_NEW_SESSION_TICKET) {
 				err = -EPROTO;
+			}
 			pos += 4 + mlen;
 		}
-		if (!err && pos != n)
+		if (!err && pos != n) {
 			err = -EPROTO;
+			alert = TLSO_ALERT_DECODE_ERROR;
+		}
 	} else {
+		/* TLS 1.2: no renegotiation; nor a type with no place. */
 		err = -EPROTO;
 	}
-	if (err) {
-		rx->err = err;
-		tlso_abort(sk, err);
-	}
+	if (err)
+		tlso_alert_fail(sk, ctx, err, alert);
 	return err;
 }
 
@@ -553,7 +617,8 @@ int tlso_rx_inject(struct tlso_ctx *ctx, struct list_head *after,
  * record needs that cmsg (kTLS: EIO without room for it).  Returns 1 to
  * go on, 0 to stop before a record of another type, or an error.
  */
-static int tlso_rx_type(struct msghdr *msg, u8 type, u8 *control)
+static int tlso_rx_type(struct msghdr *msg, u8 type, u8 *control,
+			bool splicing)
 {
 	int err;
 
@@ -561,6 +626,9 @@ static int tlso_rx_type(struct msghdr *msg, u8 type, u8 *control)
 		return *control == type;
 	if (!type)
 		return -EBADMSG;
+	/* As kTLS: a pipe has no room for the type at all. */
+	if (splicing && type != TLSO_TYPE_DATA)
+		return -EINVAL;
 	*control = type;
 	err = put_cmsg(msg, SOL_TLS, TLS_GET_RECORD_TYPE, sizeof(type), &type);
 	if (type != TLSO_TYPE_DATA && (err || (msg->msg_flags & MSG_CTRUNC)))
@@ -646,6 +714,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	struct tlso_ctx *ctx = tlso_get_ctx(sk);
 	struct tlso_rx *rx = &ctx->rx;
 	bool peek = flags & MSG_PEEK;
+	bool splicing = READ_ONCE(rx->splicer) == current;
 	struct tlso_rxrec *cur = NULL;
 	u32 skip = 0;	/* MSG_PEEK: bytes of cur already returned */
 	size_t copied = 0;
@@ -683,7 +752,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 				break;
 			}
 			if (rx->key_update) {
-				err = -EKEYEXPIRED;
+				err = splicing ? -EINVAL : -EKEYEXPIRED;
 				break;
 			}
 			/*
@@ -729,7 +798,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			if (zc && got) {
 				/* Only data goes straight to the reader. */
 				err = tlso_rx_type(msg, TLSO_TYPE_DATA,
-						   &control);
+						   &control, splicing);
 				if (err < 0)
 					break;
 				err = 0;
@@ -756,7 +825,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			err = 0;
 			continue;
 		}
-		err = tlso_rx_type(msg, cur->type, &control);
+		err = tlso_rx_type(msg, cur->type, &control, splicing);
 		if (err <= 0)
 			break;
 		err = 0;
@@ -797,6 +866,25 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		tlso_rx_window_update(sk);
 	release_sock(sk);
 	return copied ? copied : err;
+}
+
+/*
+ * splice() out of the socket: the generic copy through recvmsg, told that
+ * it serves a pipe, which kTLS answers differently from a read (EINVAL
+ * for a control record, or while a rekey is awaited).  A second splicer
+ * at the same time at worst gets a read's errors.
+ */
+ssize_t tlso_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags)
+{
+	struct tlso_ctx *ctx = tlso_get_ctx(sock->sk);
+	ssize_t ret;
+
+	WRITE_ONCE(ctx->rx.splicer, current);
+	ret = tlso_copy_splice_read(sock->file, ppos, pipe, len, flags);
+	cmpxchg(&ctx->rx.splicer, current, NULL);
+	return ret;
 }
 
 __poll_t tlso_poll(struct file *file, struct socket *sock,

@@ -69,7 +69,13 @@ struct tlso_tx {
 	struct work_struct work;	/* pushes pend when TCP has room */
 	unsigned long flags;	/* TLSO_TX_* bits */
 	void (*saved_write_space)(struct sock *sk);
-	int err;	/* sticky: sequence numbers used up */
+	int err;	/* sticky: sequence numbers used up, or alert sent */
+	/*
+	 * A fatal alert the receive path asked for (alert.c), not sent yet:
+	 * its description, and the errno the stream gets once it is out.
+	 */
+	u8 alert;
+	int alert_err;
 	bool closing;
 	/* scatterlist data must not live on a (vmapped) stack */
 	u8 aad[TLSO_MAX_AAD_LEN];
@@ -96,6 +102,8 @@ struct tlso_rx {
 	bool no_pad;	/* TLS_RX_EXPECT_NO_PAD */
 	bool key_update;	/* peer's KeyUpdate seen, new key awaited */
 	bool eof;	/* close_notify read (sockets set up by tlsod) */
+	bool halted;	/* a bad header was reported once: read no more */
+	struct task_struct *splicer;	/* in tlso_splice_read(), if any */
 	int err;	/* sticky: the stream is broken */
 	struct list_head recs;	/* struct tlso_rxrec */
 	/*
@@ -250,6 +258,7 @@ int tlso_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 void tlso_splice_eof(struct socket *sock);
 int tlso_tx_flush(struct sock *sk, struct tlso_ctx *ctx, int flags);
 void tlso_tx_unlock(struct tlso_ctx *ctx);
+void tlso_tx_alert(struct sock *sk, struct tlso_ctx *ctx);
 void tlso_shutdown(struct sock *sk, int how);
 int tlso_sendpage(struct sock *sk, struct page *page, int offset,
 		  size_t size, int flags);
@@ -261,6 +270,9 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		 int flags, int *addr_len);
 __poll_t tlso_poll(struct file *file, struct socket *sock,
 		   struct poll_table_struct *wait);
+ssize_t tlso_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags);
 bool tlso_sock_is_readable(struct sock *sk);
 int tlso_rx_no_pad_set(struct sock *sk, sockptr_t optval,
 		       unsigned int optlen);
@@ -268,6 +280,11 @@ int tlso_rx_no_pad_get(struct sock *sk, char __user *optval,
 		       int __user *optlen);
 int tlso_rx_inject(struct tlso_ctx *ctx, struct list_head *after,
 		   const u8 *data, u32 len);
+
+/* alert.c */
+void tlso_alert_fail(struct sock *sk, struct tlso_ctx *ctx, int err, u8 desc);
+int tlso_alert_read(struct tlso_ctx *ctx, u8 level, u8 desc, u32 len,
+		    u8 *reply);
 
 /* keyupdate.c */
 int tlso_ku_install(struct tlso_ctx *ctx, const struct tlso_hs_outcome *out);

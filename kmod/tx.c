@@ -184,6 +184,9 @@ static int tlso_tx_may_seal(struct sock *sk, struct tlso_ctx *ctx)
 {
 	if (ctx->tx.err)
 		return ctx->tx.err;
+	/* Nothing more after a fatal error but its alert (tlso_tx_alert). */
+	if (ctx->tx.alert)
+		return ctx->tx.alert_err;
 	if (sk->sk_err)
 		return -sk->sk_err;
 	if (sk->sk_shutdown & SEND_SHUTDOWN)
@@ -662,7 +665,8 @@ void tlso_tx_unlock(struct tlso_ctx *ctx)
 	mutex_unlock(&ctx->tx.lock);
 	/* Fully ordered after the unlock: pairs with tlso_tx_work(). */
 	if (test_and_clear_bit(TLSO_TX_WORK_DEFERRED, &ctx->tx.flags) &&
-	    (READ_ONCE(ctx->tx.pend) || tlso_ku_tx_pending(ctx)) &&
+	    (READ_ONCE(ctx->tx.pend) || tlso_ku_tx_pending(ctx) ||
+	     READ_ONCE(ctx->tx.alert)) &&
 	    !READ_ONCE(ctx->tx.closing))
 		schedule_work(&ctx->tx.work);
 }
@@ -686,6 +690,8 @@ static void tlso_tx_work(struct work_struct *work)
 		return;
 	clear_bit(TLSO_TX_WORK_DEFERRED, &ctx->tx.flags);
 	lock_sock(sk);
+	if (!ctx->tx.closing && ctx->tx.alert)
+		tlso_tx_alert(sk, ctx);
 	if (!ctx->tx.closing && ctx->tx.pend)
 		tlso_tx_push(sk, ctx, MSG_DONTWAIT);
 	/* After what was pending: a KeyUpdate the peer waits for. */
@@ -719,27 +725,6 @@ int tlso_tx_init(struct sock *sk, struct tlso_ctx *ctx)
 }
 
 /*
- * On sockets tlsod set up, the end of sending is said in TLS too, so that
- * peers such as OpenSSL see a clean end rather than a truncation.
- */
-static void tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
-{
-	static const u8 alert[2] = { 1, 0 };	/* warning, close_notify */
-	struct kvec kv = { .iov_base = (void *)alert, .iov_len = 2 };
-	struct iov_iter from;
-
-	sock_owned_by_me(sk);
-	lockdep_assert_held(&ctx->tx.lock);
-	if (!ctx->daemon_mode || ctx->close_notify_sent || ctx->tx.err ||
-	    sk->sk_err)
-		return;
-	ctx->close_notify_sent = 1;
-	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, sizeof(alert));
-	tlso_tx_send(sk, ctx, &from, MSG_DONTWAIT | MSG_NOSIGNAL,
-		     TLSO_TYPE_ALERT, false);
-}
-
-/*
  * Let TCP queue the last records whatever its send buffer holds: close()
  * and shutdown() must neither block on a peer that does not read nor
  * drop data the caller was told was sent.  TCP sends them before its
@@ -757,6 +742,76 @@ static void tlso_tx_room_for_last(struct sock *sk, struct tlso_ctx *ctx)
 	need += READ_ONCE(sk->sk_wmem_queued);
 	if (need > READ_ONCE(sk->sk_sndbuf))
 		WRITE_ONCE(sk->sk_sndbuf, need);
+}
+
+/* One alert record of its own, whatever the send buffer holds. */
+static int tlso_tx_alert_record(struct sock *sk, struct tlso_ctx *ctx,
+				u8 level, u8 desc)
+{
+	u8 alert[2] = { level, desc };
+	struct kvec kv = { .iov_base = alert, .iov_len = sizeof(alert) };
+	struct iov_iter from;
+	int ret;
+
+	tlso_tx_room_for_last(sk, ctx);
+	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, sizeof(alert));
+	ret = tlso_tx_send(sk, ctx, &from, MSG_DONTWAIT | MSG_NOSIGNAL,
+			   TLSO_TYPE_ALERT, false);
+	return ret == sizeof(alert) ? 0 : ret < 0 ? ret : -EAGAIN;
+}
+
+/*
+ * The fatal alert that alert.c asked for: after the rest of a record TCP holds
+ * part of (cutting it would leave the peer nothing to parse), instead of
+ * an open MSG_MORE record or a KeyUpdate due, under the current key.
+ * Then the stream has its error for good.  Under the send lock and
+ * lock_sock.
+ */
+void tlso_tx_alert(struct sock *sk, struct tlso_ctx *ctx)
+{
+	struct tlso_tx *tx = &ctx->tx;
+	int err = tx->alert_err;
+	u8 desc = tx->alert;
+
+	sock_owned_by_me(sk);
+	lockdep_assert_held(&tx->lock);
+	if (!desc)
+		return;
+	WRITE_ONCE(tx->alert, 0);
+	tlso_txrec_free(tx->open);
+	tx->open = NULL;
+	if (ctx->ku)
+		ctx->ku->tx_pending = false;
+	if (!tx->err && !sk->sk_err && !(sk->sk_shutdown & SEND_SHUTDOWN)) {
+		tlso_tx_room_for_last(sk, ctx);
+		if (!tx->pend || !tlso_tx_push(sk, ctx, MSG_DONTWAIT))
+			tlso_tx_alert_record(sk, ctx, TLSO_ALERT_FATAL, desc);
+	}
+	if (!tx->err)
+		tx->err = err;
+	if (!sk->sk_err)
+		tlso_abort(sk, err);
+}
+
+/*
+ * On sockets tlsod set up, the end of sending is said in TLS too, so that
+ * peers such as OpenSSL see a clean end rather than a truncation; or, if
+ * the stream is failing, the alert that says why.
+ */
+static void tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
+{
+	sock_owned_by_me(sk);
+	lockdep_assert_held(&ctx->tx.lock);
+	if (ctx->tx.alert) {
+		tlso_tx_alert(sk, ctx);
+		return;
+	}
+	if (!ctx->daemon_mode || ctx->close_notify_sent || ctx->tx.err ||
+	    sk->sk_err)
+		return;
+	ctx->close_notify_sent = 1;
+	tlso_tx_alert_record(sk, ctx, TLSO_ALERT_WARNING,
+			     TLSO_ALERT_CLOSE_NOTIFY);
 }
 
 /*

@@ -129,10 +129,10 @@ static void tlso_fill_ops(struct proto_ops *ops, const struct proto_ops *base)
 	ops->poll = tlso_poll;
 	/*
 	 * Paths that would read or write TCP's bytes directly, around the
-	 * record layer, are closed; splice out of the socket falls back to
-	 * the generic path through recvmsg.
+	 * record layer, are closed; splice out of the socket goes the
+	 * generic way through recvmsg.
 	 */
-	ops->splice_read = NULL;
+	ops->splice_read = tlso_splice_read;
 	ops->read_sock = NULL;
 	ops->read_skb = NULL;
 #ifdef TLSO_HAVE_SENDPAGE

@@ -311,6 +311,8 @@ enum gpeer_end {
 	GPEER_BYE,		/* send close_notify, then wait for EOF */
 	GPEER_ALERT,		/* send a fatal alert, then wait for EOF */
 	GPEER_WANT_CLOSE_NOTIFY, /* the next record must be close_notify */
+	/* TLS 1.2: send HelloRequest; the answer must be unexpected_message */
+	GPEER_RENEGOTIATE,
 };
 
 struct gpeer {

@@ -13,11 +13,33 @@
 
 #include "tenv.h"
 
+/* Read exactly what want says, record by record, and check it. */
+static void gpeer_expect(gnutls_session_t s, int n, const char *want)
+{
+	size_t got = 0, len = strlen(want);
+	char buf[4096];
+	ssize_t r;
+
+	TCASE_ASSERT(len < sizeof(buf));
+	while (got < len) {
+		r = gnutls_record_recv(s, buf + got, len - got);
+		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (r <= 0)
+			tcase_log("gpeer %d: receiving: %s", n, r ?
+				  gnutls_strerror((int)r) : "end of stream");
+		TCASE_ASSERT(r > 0);
+		got += r;
+	}
+	buf[len] = 0;
+	TCASE_CHECK(false, !strcmp(buf, want),
+		    "gpeer %d: got \"%s\", not \"%s\"", n, buf, want);
+}
+
 /* g->key_updates rounds of KeyUpdate, "ku N" out, "ok N" back. */
 static void gpeer_key_updates(gnutls_session_t s, const struct gpeer *g, int n)
 {
-	char line[32], buf[32];
-	size_t got, want;
+	char line[32];
 	ssize_t r;
 	int i, ret;
 
@@ -31,22 +53,7 @@ static void gpeer_key_updates(gnutls_session_t s, const struct gpeer *g, int n)
 		r = gnutls_record_send(s, line, strlen(line));
 		TCASE_ASSERT(r == (ssize_t)strlen(line));
 		snprintf(line, sizeof(line), "ok %d\n", i);
-		want = strlen(line);
-		for (got = 0; got < want; got += r) {
-			do {
-				r = gnutls_record_recv(s, buf + got,
-						       want - got);
-			} while (r == GNUTLS_E_AGAIN ||
-				 r == GNUTLS_E_INTERRUPTED);
-			if (r <= 0)
-				tcase_log("gpeer %d: after key update %d: %s",
-					  n, i, r ? gnutls_strerror((int)r) :
-						    "end of stream");
-			TCASE_ASSERT(r > 0);
-		}
-		TCASE_CHECK(false, !memcmp(buf, line, want),
-			    "gpeer %d: got \"%.*s\", not \"%s\"", n,
-			    (int)want, buf, line);
+		gpeer_expect(s, n, line);
 	}
 }
 
@@ -56,7 +63,6 @@ static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
 	gnutls_certificate_credentials_t cred;
 	gnutls_session_t s;
 	char crt[PATH_MAX], key[PATH_MAX], buf[4096];
-	size_t got = 0, want = g->expect ? strlen(g->expect) : 0;
 	ssize_t r;
 	int ret;
 
@@ -84,22 +90,8 @@ static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
 
 	/* Bytes the client wrote during the handshake would have broken
 	 * it; these come after, as records. */
-	while (got < want) {
-		r = gnutls_record_recv(s, buf + got, want - got);
-		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
-			continue;
-		if (r <= 0)
-			tcase_log("gpeer %d: receiving: %s", n, r ?
-				  gnutls_strerror((int)r) : "end of stream");
-		TCASE_ASSERT(r > 0);
-		got += r;
-	}
-	if (want) {
-		buf[want] = 0;
-		TCASE_CHECK(false, !strcmp(buf, g->expect),
-			    "gpeer %d: got \"%s\", not \"%s\"", n, buf,
-			    g->expect);
-	}
+	if (g->expect)
+		gpeer_expect(s, n, g->expect);
 	if (g->reply) {
 		r = gnutls_record_send(s, g->reply, strlen(g->reply));
 		TCASE_ASSERT(r == (ssize_t)strlen(g->reply));
@@ -130,6 +122,17 @@ static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
 				  r < 0 ? gnutls_strerror((int)r) : "data");
 		TCASE_EXPECT(r == 0);
 		gnutls_bye(s, GNUTLS_SHUT_WR);
+		break;
+	case GPEER_RENEGOTIATE:
+		TCASE_ASSERT(gnutls_rehandshake(s) == 0);
+		do {
+			r = gnutls_record_recv(s, buf, sizeof(buf));
+		} while (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED);
+		tcase_log("gpeer %d: after HelloRequest: %s, alert %s", n,
+			  r < 0 ? gnutls_strerror((int)r) : "data",
+			  gnutls_alert_get_name(gnutls_alert_get(s)));
+		TCASE_EXPECT(r == GNUTLS_E_FATAL_ALERT_RECEIVED &&
+			     gnutls_alert_get(s) == GNUTLS_A_UNEXPECTED_MESSAGE);
 		break;
 	}
 	gnutls_deinit(s);

@@ -9,8 +9,10 @@
 #define TLSO_TEST_UPCALL_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netlink/netlink.h>
@@ -187,6 +189,25 @@ static inline int upcall_accept(struct upcall *u)
 		if (err < 0)
 			return upcall_errno(u, err);
 	}
+	return 0;
+}
+
+/*
+ * A client handshake asked for on fd and taken as tlsod takes it: 0 with
+ * the daemon's descriptor in u->fd, or -1.  fd is non-blocking while it
+ * asks, or the request would wait for its daemon: this very process.
+ */
+static inline int upcall_take_client(struct upcall *u, int fd,
+				     const char *peer_name)
+{
+	struct tlso_handshake_req r = { .role = TLSO_ROLE_CLIENT };
+
+	snprintf(r.peer_name, sizeof(r.peer_name), "%s", peer_name);
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) ||
+	    setsockopt(fd, SOL_TLS, TLSO_HANDSHAKE, &r, sizeof(r)) != -1 ||
+	    errno != EINPROGRESS || fcntl(fd, F_SETFL, 0) ||
+	    upcall_wait_ready(u, 10000) || upcall_accept(u))
+		return -1;
 	return 0;
 }
 

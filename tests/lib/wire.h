@@ -200,22 +200,23 @@ static inline void wire_useal_close(struct wire_usealer *w)
 
 /*
  * Seal len bytes as the next record of the given type into out (size
- * bytes): the record's length, or -1.
+ * bytes), with pad zero bytes after the TLS 1.3 inner type: the record's
+ * length, or -1.  Nothing stops a record past the RFC's limits.
  */
-static inline ssize_t wire_useal(struct wire_usealer *w, uint8_t type,
-				 const void *data, size_t len, uint8_t *out,
-				 size_t size)
+static inline ssize_t wire_useal_padded(struct wire_usealer *w, uint8_t type,
+					const void *data, size_t len,
+					size_t pad, uint8_t *out, size_t size)
 {
 	bool tls13 = w->version == TLS_1_3_VERSION;
 	bool explicit_nonce = !tls13 && w->salt == 4;
 	size_t hlen = 5 + (explicit_nonce ? 8 : 0);
-	size_t inner = len + (tls13 ? 1 : 0);
+	size_t inner = len + (tls13 ? 1 + pad : 0);
 	size_t clen = inner + 16, ctext = clen, i;
 	uint8_t nonce[12], aad[13], *plain;
 	size_t aad_len;
 	int err;
 
-	if (hlen + clen > size || inner > 16384 + 1)
+	if (hlen + clen > size || hlen + clen > 5 + 0xffff || (pad && !tls13))
 		return -1;
 	memcpy(nonce, w->nonce, sizeof(nonce));
 	if (explicit_nonce) {
@@ -245,7 +246,7 @@ static inline ssize_t wire_useal(struct wire_usealer *w, uint8_t type,
 		aad[12] = (uint8_t)len;
 		aad_len = 13;
 	}
-	plain = malloc(inner + 1);
+	plain = calloc(1, inner + 1);
 	if (!plain)
 		return -1;
 	if (len)
@@ -261,35 +262,109 @@ static inline ssize_t wire_useal(struct wire_usealer *w, uint8_t type,
 	return hlen + clen;
 }
 
+static inline ssize_t wire_useal(struct wire_usealer *w, uint8_t type,
+				 const void *data, size_t len, uint8_t *out,
+				 size_t size)
+{
+	return wire_useal_padded(w, type, data, len, 0, out, size);
+}
+
 /*
- * Open the next TLS 1.3 record, rec[0..len) whole, with the keys of a
- * wire_useal_open()ed w: its inner type in *type and content in out
- * (size bytes), the content's length; or -1 when it does not open.
+ * Open the next record, rec[0..len) whole, with the keys of a
+ * wire_useal_open()ed w: its type (TLS 1.3: the inner one) in *type and
+ * content in out (size bytes), the content's length; or -1 when it does
+ * not open.
  */
 static inline ssize_t wire_uopen(struct wire_usealer *w, const uint8_t *rec,
 				 size_t len, uint8_t *type, uint8_t *out,
 				 size_t size)
 {
-	uint8_t nonce[12];
-	size_t plen, i;
+	bool tls13 = w->version == TLS_1_3_VERSION;
+	size_t hlen = 5 + (!tls13 && w->salt == 4 ? 8 : 0);
+	uint8_t nonce[12], aad[13];
+	size_t aad_len = 5, plen, i;
 
-	if (w->version != TLS_1_3_VERSION || len < 5 + 17 ||
+	if (len < hlen + 16 + tls13 ||
 	    len != 5 + ((size_t)rec[3] << 8 | rec[4]) || size < len)
 		return -1;
 	memcpy(nonce, w->nonce, sizeof(nonce));
-	for (i = 0; i < 8; i++)
-		nonce[4 + i] ^= (uint8_t)(w->seq >> (56 - 8 * i));
-	plen = len - 5;
-	if (gnutls_aead_cipher_decrypt(w->h, nonce, sizeof(nonce), rec, 5, 16,
-				       rec + 5, len - 5, out, &plen))
+	if (hlen > 5) {
+		memcpy(nonce + 4, rec + 5, 8);
+	} else {
+		for (i = 0; i < 8; i++)
+			nonce[4 + i] ^= (uint8_t)(w->seq >> (56 - 8 * i));
+	}
+	if (tls13) {
+		memcpy(aad, rec, 5);
+	} else {
+		plen = len - hlen - 16;
+		for (i = 0; i < 8; i++)
+			aad[i] = (uint8_t)(w->seq >> (56 - 8 * i));
+		memcpy(aad + 8, rec, 3);
+		aad[11] = (uint8_t)(plen >> 8);
+		aad[12] = (uint8_t)plen;
+		aad_len = 13;
+	}
+	plen = len - hlen;
+	if (gnutls_aead_cipher_decrypt(w->h, nonce, sizeof(nonce), aad,
+				       aad_len, 16, rec + hlen, len - hlen,
+				       out, &plen))
 		return -1;
 	w->seq++;
+	if (!tls13) {
+		*type = rec[0];
+		return plen;
+	}
 	while (plen && !out[plen - 1])
 		plen--;
 	if (!plen)
 		return -1;
 	*type = out[--plen];
 	return plen;
+}
+
+/* Room for any record a peer may send, and some past the limits. */
+#define WIRE_RECORD_MAX	(5 + 16384 + 2048)
+
+/*
+ * Seal one record (pad: TLS 1.3 padding; flip: damage its ciphertext)
+ * and send it on fd: 0, or -1.
+ */
+static inline int wire_usend(int fd, struct wire_usealer *w, uint8_t type,
+			     const void *data, size_t len, size_t pad,
+			     bool flip)
+{
+	static uint8_t rec[WIRE_RECORD_MAX];
+	ssize_t n = wire_useal_padded(w, type, data, len, pad, rec,
+				      sizeof(rec));
+
+	if (n < 0)
+		return -1;
+	if (flip)
+		rec[n - 20] ^= 0x04;
+	return send(fd, rec, n, 0) == n ? 0 : -1;
+}
+
+/*
+ * Read the next whole record from fd within ms and open it: its content
+ * length, with its type in *type, or -1 (nothing came, or it does not
+ * open).
+ */
+static inline ssize_t wire_urecv(int fd, struct wire_usealer *w,
+				 uint8_t *type, uint8_t *out, size_t size,
+				 int ms)
+{
+	static uint8_t rec[WIRE_RECORD_MAX];
+	struct pollfd p = { fd, POLLIN, 0 };
+	size_t len;
+
+	if (poll(&p, 1, ms) != 1 || recv(fd, rec, 5, MSG_WAITALL) != 5)
+		return -1;
+	len = (size_t)rec[3] << 8 | rec[4];
+	if (5 + len > sizeof(rec) ||
+	    recv(fd, rec + 5, len, MSG_WAITALL) != (ssize_t)len)
+		return -1;
+	return wire_uopen(w, rec, 5 + len, type, out, size);
 }
 
 #endif /* TLSO_TEST_WIRE_H */

@@ -381,6 +381,23 @@ TEST_F(dp, control_record_from_the_peer)
 	EXPECT_MEMEQ(got, "hs", 2);
 }
 
+/* A pipe has no room for the record type: kTLS says EINVAL, and keeps it. */
+TEST_F(dp, splice_of_a_control_record_is_einval)
+{
+	uint8_t type, got[16];
+	int p[2];
+
+	ASSERT_OK(pipe(p));
+	ASSERT_EQ(wire_send_type(self->b, "hs", 2, 22, 0), 2);
+	wait_readable(self->a);
+	EXPECT_ERRNO(splice(self->a, NULL, p[1], NULL, sizeof(got), 0),
+		     EINVAL);
+	ASSERT_EQ(wire_recv_type(self->a, got, sizeof(got), &type, 0), 2);
+	EXPECT_EQ(type, 22);
+	close(p[0]);
+	close(p[1]);
+}
+
 TEST_F(dp, one_record_type_per_read)
 {
 	uint8_t type, got[16];

@@ -21,7 +21,6 @@
 #include "upcall.h"
 #include "wire.h"
 
-#define KU_RECORD_MAX	(5 + 16384 + 256)
 
 FIXTURE(ku) {
 	int cli, srv;		/* tlso's socket; the raw peer's */
@@ -75,19 +74,10 @@ static int done_with(struct _th_data_ku *self, uint32_t hash,
 		     const uint8_t *tx, size_t tx_len, const uint8_t *rx,
 		     size_t rx_len)
 {
-	struct tlso_handshake_req r = { .role = TLSO_ROLE_CLIENT };
 	union keys_info k;
 	int err;
 
-	strcpy(r.peer_name, "example.test");
-	/*
-	 * Non-blocking while it is asked, or the request would wait for
-	 * its daemon: this very process.
-	 */
-	if (fcntl(self->cli, F_SETFL, O_NONBLOCK) ||
-	    setsockopt(self->cli, SOL_TLS, TLSO_HANDSHAKE, &r, sizeof(r)) !=
-	    -1 || errno != EINPROGRESS || fcntl(self->cli, F_SETFL, 0) ||
-	    upcall_wait_ready(&self->u, 10000) || upcall_accept(&self->u))
+	if (upcall_take_client(&self->u, self->cli, "example.test"))
 		return -EIO;
 	if (gp_keys_from_secret(self->cipher, self->c2s, self->slen, &k) ||
 	    keys_install(self->u.fd, TLS_TX, &k) ||
@@ -141,13 +131,8 @@ static int session(struct _th_data_ku *self)
 static int peer_send(struct _th_data_ku *self, uint8_t type, const void *data,
 		     size_t len)
 {
-	uint8_t rec[KU_RECORD_MAX];
-	ssize_t n = wire_useal(&self->to_cli, type, data, len, rec,
-			       sizeof(rec));
-
-	if (n < 0 || send(self->srv, rec, n, 0) != n)
-		return -1;
-	return 0;
+	return wire_usend(self->srv, &self->to_cli, type, data, len, 0,
+			  false);
 }
 
 /*
@@ -192,25 +177,11 @@ static int peer_key_update(struct _th_data_ku *self, uint8_t request)
 	return peer_next_key(self);
 }
 
-/*
- * The next record from tlso, opened: its content length with the inner
- * type in *type, or -1 (none within ms, or it does not open).
- */
+/* The next record from tlso, opened (wire_urecv()). */
 static ssize_t peer_recv(struct _th_data_ku *self, uint8_t *type,
 			 uint8_t *out, size_t size, int ms)
 {
-	struct pollfd p = { self->srv, POLLIN, 0 };
-	uint8_t rec[KU_RECORD_MAX];
-	size_t len;
-
-	if (poll(&p, 1, ms) != 1 ||
-	    recv(self->srv, rec, 5, MSG_WAITALL) != 5)
-		return -1;
-	len = (size_t)rec[3] << 8 | rec[4];
-	if (5 + len > sizeof(rec) ||
-	    recv(self->srv, rec + 5, len, MSG_WAITALL) != (ssize_t)len)
-		return -1;
-	return wire_uopen(&self->from_cli, rec, 5 + len, type, out, size);
+	return wire_urecv(self->srv, &self->from_cli, type, out, size, ms);
 }
 
 static struct tlso_info info_of(int fd)

@@ -3,7 +3,7 @@
  * In-VM tests: tlsod, the handshake daemon, end to end (tlsod_env.h says
  * how a case goes and what every teardown checks), the post group:
  * what the peer sends after the handshake: NewSessionTicket,
- * close_notify both ways, a fatal alert.
+ * close_notify both ways, a fatal alert, a request to renegotiate.
  */
 #include "tlsod_env.h"
 
@@ -114,6 +114,29 @@ TEST_F(post, fatal_alert_from_peer)
 	TH_LOG("send after the alert: %zd (%s)", n, n < 0 ? strerror(errno) : "sent");
 	tenv_close(e, fd);
 	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+}
+
+/*
+ * TLS 1.2 renegotiation, which tlso does not do: the peer's HelloRequest
+ * fails the read with EPROTO, and GnuTLS reads tlso's fatal
+ * unexpected_message alert.
+ */
+TEST_F(post, renegotiation_is_unexpected_message)
+{
+	struct tenv *e = &self->e;
+	pid_t peer;
+	int fd;
+	char c;
+
+	if (variant->v->version != TLS_1_2_VERSION)
+		SKIP("TLS 1.3 has no renegotiation");
+	fd = to_gpeer(e, variant->v, "renegotiate\n", GPEER_RENEGOTIATE,
+		      &peer);
+	ASSERT_OK(tlso_write_all(fd, "hello\n", 6));
+	EXPECT_READ(fd, "renegotiate\n");
+	EXPECT_ERRNO(tenv_recv_wait(fd, &c, 1, TENV_HS_MS), EPROTO);
+	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+	tenv_close(e, fd);
 }
 
 TEST_HARNESS_MAIN

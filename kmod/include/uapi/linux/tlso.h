@@ -258,6 +258,41 @@ struct tlso_info {
  * as EKEYEXPIRED.  DONE checks the secrets against the keys installed
  * with TLS_TX and TLS_RX: secrets that do not give those keys make the
  * handshake fail with EIO.
+ *
+ * Alerts on a socket tlsod set up, as a TLS library sends and reads them
+ * (RFC 8446 5 and 6, RFC 5246 7.2).  A fatal error tlso finds in what it
+ * receives sends the peer the alert that names it, level fatal, under the
+ * current send key, after the rest of any record TCP already holds part
+ * of; an open MSG_MORE record is dropped.  The application's reads get
+ * the errno at once; its sends, and the reads after, get it for good:
+ *
+ *	bad_record_mac		a record that does not authenticate	EBADMSG
+ *	record_overflow		a ciphertext past 2^14 + 256 (TLS 1.3)
+ *				or 2^14 + nonce + tag (TLS 1.2), or
+ *				content past 2^14			EMSGSIZE
+ *	unexpected_message	TLS 1.3: no content type (zeros only)	EBADMSG
+ *				a record type with no place: a plaintext
+ *				alert or ChangeCipherSpec in TLS 1.3, a
+ *				ChangeCipherSpec or unknown type in 1.2;
+ *				a handshake message other than KeyUpdate
+ *				and NewSessionTicket (TLS 1.2: any, there
+ *				is no renegotiation)			EPROTO
+ *	decode_error		a malformed KeyUpdate or alert; a header
+ *				too short for nonce and tag		EBADMSG
+ *				version bytes other than 3,3		EINVAL
+ *
+ * The peer's close_notify reads as end of file and is answered by nothing
+ * (close() or shutdown() sends tlso's own); user_canceled, and in TLS 1.2
+ * any warning-level alert, ends nothing; every other alert reads as
+ * ECONNRESET and is not answered.  A TLS 1.3 peer may pad records to the
+ * RFC's 2^14 + 256 bytes of ciphertext.
+ *
+ * Sockets whose application installed the keys keep kTLS's behaviour:
+ * no alert is sent, padding stops at the type byte, records of every
+ * type are read with TLS_GET_RECORD_TYPE, and an error in a record's
+ * header is reported once (then reads see no more records: EAGAIN on a
+ * non-blocking socket), while a record that fails to decrypt fails every
+ * read after it.
  */
 #define TLSO_GENL_NAME		"tlso"
 #define TLSO_GENL_VERSION	1
