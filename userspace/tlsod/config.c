@@ -9,11 +9,10 @@
  * profiles as a whole and loads their files into GnuTLS credentials.
  * User and group names are looked up in the first pass, so that who may
  * use a profile is settled with the rest, and a request is decided on
- * numbers alone (tlsod_profile_allows()).
+ * numbers alone (config_access.c); the files a profile names are opened
+ * and checked in the second (config_files.c).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,57 +26,7 @@
 #include <gnutls/abstract.h>
 
 #include "config.h"
-
-enum key {
-	K_CERTIFICATE,
-	K_PRIVATE_KEY,
-	K_TRUST_STORE,
-	K_CLIENT_AUTH,
-	K_VERSIONS,
-	K_PSK_IDENTITY,
-	K_PSK_KEY,
-	K_TIMEOUT_MS,
-	K_KEY_UPDATE_RECORDS,
-	K_VERIFY_NAME,
-	K_LEGACY,
-	K_ALLOWED_USERS,
-	K_ALLOWED_GROUPS,
-	NKEYS
-};
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* How the words of a list may be separated. */
-#define LIST_SEP	" \t,"
-
-/* A profile while the file is read: where each of its keys was. */
-struct pprofile {
-	struct tlsod_profile *p;
-	int line[NKEYS];	/* 0: not given */
-	struct pprofile *next;
-};
-
-struct parse {
-	const char *path;
-	char *dir;		/* of the file, for relative paths */
-	FILE *f;
-	struct stat st;		/* of the file, once opened */
-	int line;		/* the line the reader handed out last */
-	bool line_start;	/* the next read starts a new line */
-	int err_line;		/* of the first error, 0 when none */
-	int nerr;
-	int err_no;		/* errno for the caller */
-	char *err;
-	size_t errsize;
-	struct pprofile *profiles, **tail;
-	/* the global section */
-	char *user;
-	int user_line;
-	bool has_user;		/* uid, gid: user's or TLSOD_USER_DEFAULT's */
-	uid_t uid;
-	gid_t gid;
-	unsigned int nkeys;	/* profiles with a key so far */
-};
+#include "config_priv.h"
 
 /*
  * inih cuts section names to MAX_SECTION - 1 (49) characters without a
@@ -90,8 +39,7 @@ struct key_def {
 	int (*set)(struct parse *ps, struct tlsod_profile *p, const char *v);
 };
 
-static void __attribute__((format(printf, 3, 4)))
-perr(struct parse *ps, int line, const char *fmt, ...)
+void tlsod_conf_err(struct parse *ps, int line, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -130,17 +78,17 @@ static char *read_line(char *buf, int size, void *stream)
 	 * inih would take the first part for the whole line, and a path cut
 	 * short is worse than an error.
 	 */
-	perr(ps, ps->line, "line longer than %d characters", size - 3);
+	tlsod_conf_err(ps, ps->line, "line longer than %d characters", size - 3);
 	while ((c = fgetc(ps->f)) != EOF && c != '\n')
 		;
 	return buf;
 }
 
-static int set_string(struct parse *ps, char **dst, const char *v)
+int tlsod_conf_strdup(struct parse *ps, char **dst, const char *v)
 {
 	*dst = strdup(v);
 	if (!*dst) {
-		perr(ps, ps->line, "out of memory");
+		tlsod_conf_err(ps, ps->line, "out of memory");
 		ps->err_no = ENOMEM;
 		return -1;
 	}
@@ -151,10 +99,10 @@ static int set_string(struct parse *ps, char **dst, const char *v)
 static int set_path(struct parse *ps, char **dst, const char *v)
 {
 	if (v[0] == '/' || !ps->dir)
-		return set_string(ps, dst, v);
+		return tlsod_conf_strdup(ps, dst, v);
 	if (asprintf(dst, "%s/%s", ps->dir, v) < 0) {
 		*dst = NULL;
-		perr(ps, ps->line, "out of memory");
+		tlsod_conf_err(ps, ps->line, "out of memory");
 		ps->err_no = ENOMEM;
 		return -1;
 	}
@@ -192,8 +140,8 @@ static int set_client_auth(struct parse *ps, struct tlsod_profile *p,
 	else if (!strcmp(v, "require"))
 		p->client_auth = TLSOD_CLIENT_AUTH_REQUIRE;
 	else {
-		perr(ps, ps->line,
-		     "client_auth: '%s' is not none, optional or require", v);
+		tlsod_conf_err(ps, ps->line,
+			       "client_auth: '%s' is not none, optional or require", v);
 		return -1;
 	}
 	return 0;
@@ -203,7 +151,7 @@ static int set_client_auth(struct parse *ps, struct tlsod_profile *p,
  * fn on each word of v, words split at any of sep, until one fails; more
  * than max words (0: any number) is an error of key.
  */
-static int each_word(struct parse *ps, const char *key, const char *v,
+int tlsod_conf_words(struct parse *ps, const char *key, const char *v,
 		     const char *sep, unsigned int max,
 		     int (*fn)(struct parse *ps, void *arg, const char *w),
 		     void *arg, unsigned int *n)
@@ -212,12 +160,12 @@ static int each_word(struct parse *ps, const char *key, const char *v,
 	int ret = 0;
 
 	*n = 0;
-	if (set_string(ps, &copy, v))
+	if (tlsod_conf_strdup(ps, &copy, v))
 		return -1;
 	for (w = strtok_r(copy, sep, &save); w && !ret;
 	     w = strtok_r(NULL, sep, &save)) {
 		if (max && *n == max) {
-			perr(ps, ps->line, "%s: more than %u names", key, max);
+			tlsod_conf_err(ps, ps->line, "%s: more than %u names", key, max);
 			ret = -1;
 			break;
 		}
@@ -226,7 +174,7 @@ static int each_word(struct parse *ps, const char *key, const char *v,
 	}
 	free(copy);
 	if (!ret && !*n) {
-		perr(ps, ps->line, "%s: '%s' names nothing", key, v);
+		tlsod_conf_err(ps, ps->line, "%s: '%s' names nothing", key, v);
 		ret = -1;
 	}
 	return ret;
@@ -255,11 +203,11 @@ static int bit_word(struct parse *ps, void *arg, const char *w)
 		if (!strcmp(w, a->words[i].word))
 			break;
 	if (i == a->nwords) {
-		perr(ps, ps->line, "%s: '%s' is not %s", a->key, w, a->what);
+		tlsod_conf_err(ps, ps->line, "%s: '%s' is not %s", a->key, w, a->what);
 		return -1;
 	}
 	if (a->seen & a->words[i].bit) {
-		perr(ps, ps->line, "%s: %s given twice", a->key, w);
+		tlsod_conf_err(ps, ps->line, "%s: %s given twice", a->key, w);
 		return -1;
 	}
 	a->seen |= a->words[i].bit;
@@ -274,7 +222,7 @@ static int set_bits(struct parse *ps, const char *key, const char *what,
 	struct bits_arg a = { key, what, words, nwords, 0 };
 	unsigned int n;
 
-	if (each_word(ps, key, v, sep, 0, bit_word, &a, &n))
+	if (tlsod_conf_words(ps, key, v, sep, 0, bit_word, &a, &n))
 		return -1;
 	*bits = a.seen;
 	return 0;
@@ -310,7 +258,7 @@ static int set_legacy(struct parse *ps, struct tlsod_profile *p,
 		     ARRAY_SIZE(words), LIST_SEP, v, &bits))
 		return -1;
 	if ((bits & LEGACY_NONE) && bits != LEGACY_NONE) {
-		perr(ps, ps->line, "legacy: 'none' goes alone");
+		tlsod_conf_err(ps, ps->line, "legacy: 'none' goes alone");
 		return -1;
 	}
 	p->legacy = bits & ~LEGACY_NONE;
@@ -325,152 +273,10 @@ static int set_verify_name(struct parse *ps, struct tlsod_profile *p,
 	} else if (!strcmp(v, "no")) {
 		p->verify_name = false;
 	} else {
-		perr(ps, ps->line, "verify_name: '%s' is not yes or no", v);
+		tlsod_conf_err(ps, ps->line, "verify_name: '%s' is not yes or no", v);
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * A word of digits is an id as it stands: 1, the id in *id.  0: a name.
- * -1: digits, but too many for an id.
- */
-static int word_id(struct parse *ps, const char *key, const char *w,
-		   uint32_t *id)
-{
-	unsigned long long v;
-
-	if (w[strspn(w, "0123456789")])
-		return 0;
-	errno = 0;
-	v = strtoull(w, NULL, 10);
-	if (errno || v > TLSOD_ID_MAX) {
-		perr(ps, ps->line, "%s: '%s' is not an id (0 to %u)", key, w,
-		     TLSOD_ID_MAX);
-		return -1;
-	}
-	*id = v;
-	return 1;
-}
-
-static int add_id(struct parse *ps, uint32_t **ids, unsigned int *n,
-		  uint32_t id)
-{
-	uint32_t *more = reallocarray(*ids, *n + 1, sizeof(**ids));
-
-	if (!more) {
-		perr(ps, ps->line, "out of memory");
-		ps->err_no = ENOMEM;
-		return -1;
-	}
-	more[(*n)++] = id;
-	*ids = more;
-	return 0;
-}
-
-static int user_word(struct parse *ps, void *arg, const char *w)
-{
-	struct tlsod_access *a = arg;
-	struct passwd *pw;
-	uint32_t uid;
-	int num;
-
-	if (!strcmp(w, "*")) {
-		a->everyone = true;
-		return 0;
-	}
-	num = word_id(ps, "allowed_users", w, &uid);
-	if (num < 0)
-		return -1;
-	if (!num) {
-		pw = getpwnam(w);
-		if (!pw) {
-			perr(ps, ps->line, "allowed_users: no user '%s'", w);
-			return -1;
-		}
-		uid = pw->pw_uid;
-	}
-	return add_id(ps, &a->uids, &a->nuids, uid);
-}
-
-static int set_allowed_users(struct parse *ps, struct tlsod_profile *p,
-			     const char *v)
-{
-	unsigned int n;
-
-	p->access.listed = true;
-	if (each_word(ps, "allowed_users", v, LIST_SEP, TLSOD_ALLOWED_MAX,
-		      user_word, &p->access, &n))
-		return -1;
-	if (p->access.everyone && n > 1) {
-		perr(ps, ps->line, "allowed_users: '*' goes alone");
-		return -1;
-	}
-	return 0;
-}
-
-struct groups_arg {
-	struct tlsod_access *a;
-	unsigned int members;	/* brought in so far */
-};
-
-/*
- * The members the group database lists for gr, as users of the profile:
- * the kernel tells the requester's effective gid alone, not the
- * supplementary groups, so membership is looked up here, once.
- */
-static int add_members(struct parse *ps, struct groups_arg *g,
-		       const struct group *gr)
-{
-	struct passwd *pw;
-	char **m;
-
-	for (m = gr->gr_mem; m && *m; m++) {
-		pw = getpwnam(*m);
-		if (!pw)
-			continue;	/* a stale entry names nobody */
-		if (++g->members > TLSOD_MEMBERS_MAX) {
-			perr(ps, ps->line,
-			     "allowed_groups: more than %d members in all",
-			     TLSOD_MEMBERS_MAX);
-			return -1;
-		}
-		if (add_id(ps, &g->a->uids, &g->a->nuids, pw->pw_uid))
-			return -1;
-	}
-	return 0;
-}
-
-static int group_word(struct parse *ps, void *arg, const char *w)
-{
-	struct groups_arg *g = arg;
-	struct group *gr;
-	uint32_t gid;
-	int num = word_id(ps, "allowed_groups", w, &gid);
-
-	if (num < 0)
-		return -1;
-	gr = num ? getgrgid(gid) : getgrnam(w);
-	if (!gr && !num) {
-		perr(ps, ps->line, "allowed_groups: no group '%s'", w);
-		return -1;
-	}
-	if (gr)
-		gid = gr->gr_gid;
-	if (add_id(ps, &g->a->gids, &g->a->ngids, gid))
-		return -1;
-	return gr ? add_members(ps, g, gr) : 0;
-}
-
-static int set_allowed_groups(struct parse *ps, struct tlsod_profile *p,
-			      const char *v)
-{
-	struct groups_arg g = { &p->access, 0 };
-	unsigned int n;
-
-	p->access.listed = true;
-	return each_word(ps, "allowed_groups", v, LIST_SEP, TLSOD_ALLOWED_MAX,
-			 group_word, &g, &n);
 }
 
 /*
@@ -482,19 +288,19 @@ static int set_user(struct parse *ps, const char *v)
 {
 	struct passwd *pw;
 	uint32_t id;
-	int num = word_id(ps, "user", v, &id);
+	int num = tlsod_conf_id(ps, "user", v, &id);
 
 	if (num < 0)
 		return -1;
 	pw = num ? getpwuid(id) : getpwnam(v);
 	if (!pw) {
-		perr(ps, ps->line, "user: no user '%s'", v);
+		tlsod_conf_err(ps, ps->line, "user: no user '%s'", v);
 		return -1;
 	}
 	ps->has_user = true;
 	ps->uid = pw->pw_uid;
 	ps->gid = pw->pw_gid;
-	return set_string(ps, &ps->user, v);
+	return tlsod_conf_strdup(ps, &ps->user, v);
 }
 
 /* Keys before the first [profile]: the daemon's own. */
@@ -502,17 +308,17 @@ static int handle_global(struct parse *ps, const char *name,
 			 const char *value)
 {
 	if (strcmp(name, "user")) {
-		perr(ps, ps->line, "'%s' outside a [profile] section", name);
+		tlsod_conf_err(ps, ps->line, "'%s' outside a [profile] section", name);
 		return 0;
 	}
 	if (ps->user_line) {
-		perr(ps, ps->line, "user given twice (first on line %d)",
-		     ps->user_line);
+		tlsod_conf_err(ps, ps->line, "user given twice (first on line %d)",
+			       ps->user_line);
 		return 0;
 	}
 	ps->user_line = ps->line;
 	if (!value[0]) {
-		perr(ps, ps->line, "user: empty value");
+		tlsod_conf_err(ps, ps->line, "user: empty value");
 		return 0;
 	}
 	return set_user(ps, value) == 0;
@@ -524,19 +330,19 @@ static int set_psk_identity(struct parse *ps, struct tlsod_profile *p,
 	const unsigned char *c;
 
 	if (strlen(v) > TLSOD_PSK_IDENTITY_MAX) {
-		perr(ps, ps->line, "psk_identity: longer than %d bytes",
-		     TLSOD_PSK_IDENTITY_MAX);
+		tlsod_conf_err(ps, ps->line, "psk_identity: longer than %d bytes",
+			       TLSOD_PSK_IDENTITY_MAX);
 		return -1;
 	}
 	/* It goes into logs and back to the application as a string. */
 	for (c = (const unsigned char *)v; *c; c++) {
 		if (*c < 0x20 || *c == 0x7f) {
-			perr(ps, ps->line,
-			     "psk_identity: control character 0x%02x", *c);
+			tlsod_conf_err(ps, ps->line,
+				       "psk_identity: control character 0x%02x", *c);
 			return -1;
 		}
 	}
-	return set_string(ps, &p->psk_identity, v);
+	return tlsod_conf_strdup(ps, &p->psk_identity, v);
 }
 
 static int set_psk_key(struct parse *ps, struct tlsod_profile *p,
@@ -549,14 +355,15 @@ static int set_psk_key(struct parse *ps, struct tlsod_profile *p,
 	if (ret < 0) {
 		p->psk_key.data = NULL;
 		p->psk_key.size = 0;
-		perr(ps, ps->line, "psk_key: not a hex string (%s)",
-		     gnutls_strerror(ret));
+		tlsod_conf_err(ps, ps->line, "psk_key: not a hex string (%s)",
+			       gnutls_strerror(ret));
 		return -1;
 	}
 	if (p->psk_key.size < TLSOD_PSK_KEY_MIN) {
-		perr(ps, ps->line,
-		     "psk_key: %u bytes; a key has at least %d (%d hex digits)",
-		     p->psk_key.size, TLSOD_PSK_KEY_MIN, 2 * TLSOD_PSK_KEY_MIN);
+		tlsod_conf_err(ps, ps->line,
+			       "psk_key: %u bytes; a key has at least %d (%d hex digits)",
+			       p->psk_key.size, TLSOD_PSK_KEY_MIN,
+			       2 * TLSOD_PSK_KEY_MIN);
 		return -1;
 	}
 	return 0;
@@ -573,8 +380,8 @@ static int number(struct parse *ps, const char *key, const char *v,
 	*out = strtoul(v, &end, 10);
 	if (v[0] < '0' || v[0] > '9' || *end || errno || *out < min ||
 	    *out > max) {
-		perr(ps, ps->line, "%s: '%s' is not a number of %s from %lu to %lu",
-		     key, v, what, min, max);
+		tlsod_conf_err(ps, ps->line, "%s: '%s' is not a number of %s from %lu to %lu",
+			       key, v, what, min, max);
 		return -1;
 	}
 	return 0;
@@ -616,8 +423,8 @@ static const struct key_def keys[NKEYS] = {
 				   set_key_update_records },
 	[K_VERIFY_NAME]	= { "verify_name", set_verify_name },
 	[K_LEGACY]	= { "legacy", set_legacy },
-	[K_ALLOWED_USERS] = { "allowed_users", set_allowed_users },
-	[K_ALLOWED_GROUPS] = { "allowed_groups", set_allowed_groups },
+	[K_ALLOWED_USERS] = { "allowed_users", tlsod_conf_allowed_users },
+	[K_ALLOWED_GROUPS] = { "allowed_groups", tlsod_conf_allowed_groups },
 };
 
 static struct tlsod_profile *profile_new(const char *name)
@@ -681,7 +488,7 @@ static struct pprofile *pprofile_get(struct parse *ps, const char *name)
 		pp->p = profile_new(name);
 	if (!pp || !pp->p) {
 		free(pp);
-		perr(ps, ps->line, "out of memory");
+		tlsod_conf_err(ps, ps->line, "out of memory");
 		ps->err_no = ENOMEM;
 		return NULL;
 	}
@@ -701,104 +508,42 @@ static int handle_key(void *user, const char *section, const char *name,
 		return handle_global(ps, name, value);
 	if (strlen(section) >= INIH_SECTION_CUT ||
 	    strlen(section) > TLSOD_PROFILE_MAX) {
-		perr(ps, ps->line,
-		     "profile name '%s...' is too long (at most %d characters)",
-		     section, INIH_SECTION_CUT - 1);
+		tlsod_conf_err(ps, ps->line,
+			       "profile name '%s...' is too long (at most %d characters)",
+			       section, INIH_SECTION_CUT - 1);
 		return 0;
 	}
 	for (k = 0; k < NKEYS; k++)
 		if (!strcmp(name, keys[k].name))
 			break;
 	if (k == NKEYS && !strcmp(name, "user")) {
-		perr(ps, ps->line,
-		     "user in [%s]: it goes before the first [profile]",
-		     section);
+		tlsod_conf_err(ps, ps->line,
+			       "user in [%s]: it goes before the first [profile]",
+			       section);
 		return 0;
 	}
 	if (k == NKEYS) {
-		perr(ps, ps->line, "unknown key '%s' in [%s]", name, section);
+		tlsod_conf_err(ps, ps->line, "unknown key '%s' in [%s]", name, section);
 		return 0;
 	}
 	pp = pprofile_get(ps, section);
 	if (!pp)
 		return 0;
 	if (pp->line[k]) {
-		perr(ps, ps->line, "%s given twice in [%s] (first on line %d)",
-		     name, section, pp->line[k]);
+		tlsod_conf_err(ps, ps->line, "%s given twice in [%s] (first on line %d)",
+			       name, section, pp->line[k]);
 		return 0;
 	}
 	pp->line[k] = ps->line;
 	if (!value[0]) {
-		perr(ps, ps->line, "%s: empty value", name);
+		tlsod_conf_err(ps, ps->line, "%s: empty value", name);
 		return 0;
 	}
 	return keys[k].set(ps, pp->p, value) == 0;
 }
 
-/*
- * A file that holds a secret is for its owner alone, and the owner is
- * root or the user tlsod runs as, as sshd's StrictModes wants of a key:
- * whoever else may read it has the secret, whoever may write it can put
- * in one of their own.  holder: the file is not the secret's own, it
- * holds one (tlsod.conf with a psk_key).
- */
-static int check_private(struct parse *ps, int line, const char *key,
-			 const char *path, const struct stat *st, bool holder)
-{
-	const char *whose = holder ? "the file that holds it, " : "";
-	uid_t me = geteuid();
-
-	/*
-	 * Started as root, tlsod reads the file now as root and at a
-	 * reload as its user: either may own it.
-	 */
-	if (ps->has_user)
-		me = ps->uid;
-	if (st->st_uid != 0 && st->st_uid != geteuid() &&
-	    st->st_uid != me) {
-		perr(ps, line,
-		     "%s: %s%s: owned by uid %u, and only root or tlsod's own user (uid %u) may own it; chown root %s",
-		     key, whose, path, (unsigned int)st->st_uid,
-		     (unsigned int)me, path);
-		return -1;
-	}
-	if (st->st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
-		perr(ps, line,
-		     "%s: %s%s: group or others may read or write it (mode %04o); chmod go-rw %s",
-		     key, whose, path, (unsigned int)(st->st_mode & 07777),
-		     path);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * GnuTLS says little about a file it cannot open; open() says why.  A
- * secret is checked on the file opened, not on a name.
- */
-static int check_readable(struct parse *ps, int line, const char *key,
-			  const char *path, bool secret)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	int ret = 0;
-
-	if (fd < 0) {
-		perr(ps, line, "%s %s: %s", key, path, strerror(errno));
-		return -1;
-	}
-	if (secret && fstat(fd, &st) < 0) {
-		perr(ps, line, "%s %s: %s", key, path, strerror(errno));
-		ret = -1;
-	} else if (secret) {
-		ret = check_private(ps, line, key, path, &st, false);
-	}
-	close(fd);
-	return ret;
-}
-
 /* A line to blame for a problem of the whole profile. */
-static int profile_line(const struct pprofile *pp, enum key k)
+int tlsod_conf_line(const struct pprofile *pp, enum key k)
 {
 	int i;
 
@@ -810,204 +555,6 @@ static int profile_line(const struct pprofile *pp, enum key k)
 	return 0;
 }
 
-static int load_trust(struct parse *ps, struct pprofile *pp)
-{
-	struct tlsod_profile *p = pp->p;
-	int line = profile_line(pp, K_TRUST_STORE);
-	int n;
-
-	if (!p->trust_store) {
-		n = gnutls_certificate_set_x509_system_trust(p->cred);
-		if (n < 0) {
-			perr(ps, line, "[%s] system trust store: %s", p->name,
-			     gnutls_strerror(n));
-			return -1;
-		}
-		p->trust_count = n;
-		return 0;
-	}
-	if (check_readable(ps, line, "trust_store", p->trust_store, false))
-		return -1;
-	n = gnutls_certificate_set_x509_trust_file(p->cred, p->trust_store,
-						   GNUTLS_X509_FMT_PEM);
-	if (n < 0) {
-		perr(ps, line, "trust_store %s: %s", p->trust_store,
-		     gnutls_strerror(n));
-		return -1;
-	}
-	if (n == 0) {
-		perr(ps, line, "trust_store %s: no PEM certificate in it",
-		     p->trust_store);
-		return -1;
-	}
-	p->trust_count = n;
-	return 0;
-}
-
-/*
- * The key file's bytes, read by hand rather than by GnuTLS so that they
- * can be scrubbed once imported; checked as a secret on the file opened.
- */
-static int read_key_file(struct parse *ps, int line, const char *path,
-			 gnutls_datum_t *d)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t got = 0;
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0) {
-		perr(ps, line, "private_key %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		perr(ps, line, "private_key %s: %s", path, strerror(errno));
-		goto err;
-	}
-	if (check_private(ps, line, "private_key", path, &st, false))
-		goto err;
-	if (!S_ISREG(st.st_mode) || st.st_size > TLSOD_KEY_FILE_MAX) {
-		perr(ps, line, "private_key %s: not a file of at most %d bytes",
-		     path, TLSOD_KEY_FILE_MAX);
-		goto err;
-	}
-	d->data = malloc(st.st_size + 1);
-	if (!d->data) {
-		perr(ps, line, "out of memory");
-		ps->err_no = ENOMEM;
-		goto err;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, d->data + got, st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	if (got != (size_t)st.st_size) {
-		perr(ps, line, "private_key %s: %s", path,
-		     got < (size_t)st.st_size ? "it shrank as it was read" :
-		     strerror(errno));
-		explicit_bzero(d->data, got);
-		free(d->data);
-		d->data = NULL;
-		goto err;
-	}
-	d->size = got;
-	close(fd);
-	return 0;
-err:
-	close(fd);
-	return -1;
-}
-
-/* Whether key is the private half of pub: their public keys, as DER. */
-static int key_matches(gnutls_privkey_t key, gnutls_pubkey_t pub)
-{
-	gnutls_datum_t a = { NULL, 0 }, b = { NULL, 0 };
-	gnutls_pubkey_t mine;
-	int ret;
-
-	ret = gnutls_pubkey_init(&mine);
-	if (ret < 0)
-		return ret;
-	ret = gnutls_pubkey_import_privkey(mine, key, 0, 0);
-	if (ret >= 0)
-		ret = gnutls_pubkey_export2(mine, GNUTLS_X509_FMT_DER, &a);
-	if (ret >= 0)
-		ret = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &b);
-	if (ret >= 0)
-		ret = a.size == b.size && !memcmp(a.data, b.data, a.size);
-	gnutls_free(a.data);
-	gnutls_free(b.data);
-	gnutls_pubkey_deinit(mine);
-	return ret;
-}
-
-/*
- * The chain as pcerts, the key as a real privkey kept in the profile for
- * the parent, and in the credentials an external key that signs through
- * the parent (keyproxy.h): what a worker keeps of it all.
- */
-static int load_chain(struct parse *ps, struct pprofile *pp)
-{
-	struct tlsod_profile *p = pp->p;
-	int line = pp->line[K_CERTIFICATE];
-	int kline = pp->line[K_PRIVATE_KEY];
-	gnutls_pcert_st chain[TLSOD_CHAIN_MAX];
-	unsigned int n = TLSOD_CHAIN_MAX, i;
-	gnutls_datum_t kd = { NULL, 0 };
-	gnutls_privkey_t ext = NULL;
-	unsigned int bits = 0;
-	int ret;
-
-	if (check_readable(ps, line, "certificate", p->certificate, false))
-		return -1;
-	ret = gnutls_pcert_list_import_x509_file(chain, &n, p->certificate,
-						 GNUTLS_X509_FMT_PEM, NULL,
-						 NULL, 0);
-	if (ret < 0) {
-		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
-			perr(ps, line, "certificate %s: more than %d certificates",
-			     p->certificate, TLSOD_CHAIN_MAX);
-		else
-			perr(ps, line, "certificate %s: %s", p->certificate,
-			     gnutls_strerror(ret));
-		return -1;
-	}
-	if (read_key_file(ps, kline, p->private_key, &kd))
-		goto err;
-	ret = gnutls_privkey_init(&p->key);
-	if (ret >= 0)
-		ret = gnutls_privkey_import_x509_raw(p->key, &kd,
-						     GNUTLS_X509_FMT_PEM,
-						     NULL, 0);
-	explicit_bzero(kd.data, kd.size);
-	free(kd.data);
-	if (ret < 0) {
-		perr(ps, kline, "private_key %s: %s", p->private_key,
-		     gnutls_strerror(ret));
-		goto err;
-	}
-	ret = key_matches(p->key, chain[0].pubkey);
-	if (ret <= 0) {
-		perr(ps, line,
-		     "certificate %s with private_key %s: %s",
-		     p->certificate, p->private_key,
-		     ret ? gnutls_strerror(ret) :
-		     "the key and the certificate's public key do not match");
-		goto err;
-	}
-	ret = gnutls_pubkey_get_pk_algorithm(chain[0].pubkey, &bits);
-	p->keyref = (struct tlsod_keyref){
-		.index = ps->nkeys, .pk = ret, .bits = bits,
-	};
-	/*
-	 * GnuTLS would check the pair with a signature, which the external
-	 * key cannot make before there is a worker; key_matches() did.
-	 */
-	gnutls_certificate_set_flags(p->cred,
-				     GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
-	ret = tlsod_kp_ext_key(&ext, &p->keyref);
-	if (ret >= 0)
-		ret = gnutls_certificate_set_key(p->cred, NULL, 0, chain, n,
-						 ext);
-	if (ret < 0) {
-		perr(ps, line, "certificate %s with private_key %s: %s",
-		     p->certificate, p->private_key, gnutls_strerror(ret));
-		if (ext)
-			gnutls_privkey_deinit(ext);
-		goto err;
-	}
-	ps->nkeys++;
-	return 0;
-err:
-	for (i = 0; i < n; i++)
-		gnutls_pcert_deinit(&chain[i]);
-	return -1;
-}
-
 /* Keys that only make sense together, then the files. */
 static int check_profile(struct parse *ps, struct pprofile *pp)
 {
@@ -1015,40 +562,42 @@ static int check_profile(struct parse *ps, struct pprofile *pp)
 	int ret;
 
 	if (!!p->certificate != !!p->private_key) {
-		perr(ps, profile_line(pp, p->certificate ? K_CERTIFICATE :
-							   K_PRIVATE_KEY),
-		     "[%s] %s without %s", p->name,
-		     p->certificate ? "certificate" : "private_key",
-		     p->certificate ? "private_key" : "certificate");
+		tlsod_conf_err(ps, tlsod_conf_line(pp, p->certificate ?
+						       K_CERTIFICATE :
+						       K_PRIVATE_KEY),
+			       "[%s] %s without %s", p->name,
+			       p->certificate ? "certificate" : "private_key",
+			       p->certificate ? "private_key" : "certificate");
 		return -1;
 	}
 	if (!!p->psk_identity != !!p->psk_key.data) {
-		perr(ps, profile_line(pp, p->psk_identity ? K_PSK_IDENTITY :
-							    K_PSK_KEY),
-		     "[%s] %s without %s", p->name,
-		     p->psk_identity ? "psk_identity" : "psk_key",
-		     p->psk_identity ? "psk_key" : "psk_identity");
+		tlsod_conf_err(ps, tlsod_conf_line(pp, p->psk_identity ?
+						       K_PSK_IDENTITY :
+						       K_PSK_KEY),
+			       "[%s] %s without %s", p->name,
+			       p->psk_identity ? "psk_identity" : "psk_key",
+			       p->psk_identity ? "psk_key" : "psk_identity");
 		return -1;
 	}
 	if (p->psk_key.data &&
-	    check_private(ps, pp->line[K_PSK_KEY], "psk_key", ps->path,
-			  &ps->st, true))
+	    tlsod_conf_check_private(ps, pp->line[K_PSK_KEY], "psk_key",
+				     ps->path, &ps->st, true))
 		return -1;
 	/*
 	 * A client certificate from any CA of the system's would do: the
 	 * CAs must be chosen, if only by writing "system".
 	 */
 	if (p->client_auth != TLSOD_CLIENT_AUTH_NONE && !p->trust_explicit) {
-		perr(ps, profile_line(pp, K_CLIENT_AUTH),
-		     "[%s] client_auth = %s needs a trust_store: the CAs that client certificates must chain to",
-		     p->name, tlsod_client_auth_name(p->client_auth));
+		tlsod_conf_err(ps, tlsod_conf_line(pp, K_CLIENT_AUTH),
+			       "[%s] client_auth = %s needs a trust_store: the CAs that client certificates must chain to",
+			       p->name, tlsod_client_auth_name(p->client_auth));
 		return -1;
 	}
 	/* The system's CAs vouch for any public name: a name must be given. */
 	if (!p->verify_name && !p->trust_store) {
-		perr(ps, profile_line(pp, K_VERIFY_NAME),
-		     "[%s] verify_name = no needs a trust_store file of its own (not system)",
-		     p->name);
+		tlsod_conf_err(ps, tlsod_conf_line(pp, K_VERIFY_NAME),
+			       "[%s] verify_name = no needs a trust_store file of its own (not system)",
+			       p->name);
 		return -1;
 	}
 	/* PSK alone: no certificate is ever sent or checked. */
@@ -1056,14 +605,14 @@ static int check_profile(struct parse *ps, struct pprofile *pp)
 		return 0;
 	ret = gnutls_certificate_allocate_credentials(&p->cred);
 	if (ret < 0) {
-		perr(ps, profile_line(pp, K_CERTIFICATE), "[%s] %s", p->name,
-		     gnutls_strerror(ret));
+		tlsod_conf_err(ps, tlsod_conf_line(pp, K_CERTIFICATE), "[%s] %s", p->name,
+			       gnutls_strerror(ret));
 		ps->err_no = ENOMEM;
 		return -1;
 	}
-	if (load_trust(ps, pp))
+	if (tlsod_conf_load_trust(ps, pp))
 		return -1;
-	if (p->certificate && load_chain(ps, pp))
+	if (p->certificate && tlsod_conf_load_chain(ps, pp))
 		return -1;
 	return 0;
 }
@@ -1156,8 +705,8 @@ static int parse_file(struct parse *ps)
 	/* inih's own complaint comes first if it is on an earlier line. */
 	if (ret > 0 && (!ps->err_line || ret < ps->err_line)) {
 		ps->err_line = 0;
-		perr(ps, ret,
-		     "syntax error: expected [profile] or key = value");
+		tlsod_conf_err(ps, ret,
+			       "syntax error: expected [profile] or key = value");
 	}
 	return ps->err_line ? -1 : 0;
 }
@@ -1299,41 +848,4 @@ const char *tlsod_client_auth_name(enum tlsod_client_auth ca)
 	default:
 		return "none";
 	}
-}
-
-/* What only root may use unless the profile says who else. */
-static bool holds_secret(const struct tlsod_profile *p)
-{
-	return p->private_key || p->psk_identity;
-}
-
-bool tlsod_profile_open(const struct tlsod_profile *p)
-{
-	if (p->access.listed)
-		return p->access.everyone;
-	return !holds_secret(p);
-}
-
-static bool has_id(const uint32_t *ids, unsigned int n, uint32_t id)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
-}
-
-bool tlsod_profile_allows(const struct tlsod_profile *p, bool known,
-			  uint32_t uid, uint32_t gid)
-{
-	const struct tlsod_access *a = &p->access;
-
-	if (tlsod_profile_open(p))
-		return true;
-	if (!known)
-		return false;
-	/* root can read the keys anyway */
-	return uid == 0 || has_id(a->uids, a->nuids, uid) ||
-	       has_id(a->gids, a->ngids, gid);
 }
