@@ -41,6 +41,9 @@ static const struct nla_policy tlso_genl_policy[TLSO_A_MAX + 1] = {
 	[TLSO_A_HASH] = NLA_POLICY_RANGE(NLA_U32, TLSO_HASH_SHA256,
 					 TLSO_HASH_SHA384),
 	[TLSO_A_KU_RECORDS] = NLA_POLICY_MIN(NLA_U32, 1),
+	[TLSO_A_RECORD_SIZE_LIMIT] =
+		NLA_POLICY_RANGE(NLA_U32, TLSO_RECORD_SIZE_LIMIT_MIN,
+				 TLSO_RECORD_SIZE_LIMIT_MAX),
 };
 
 /* Being in the group is what makes a daemon: only for CAP_NET_ADMIN. */
@@ -211,6 +214,9 @@ static int tlso_genl_done(struct sk_buff *skb, struct genl_info *info)
 		if (a[TLSO_A_KU_RECORDS])
 			out.ku_records = nla_get_u32(a[TLSO_A_KU_RECORDS]);
 	}
+	if (a[TLSO_A_RECORD_SIZE_LIMIT])
+		out.record_size_limit =
+			nla_get_u32(a[TLSO_A_RECORD_SIZE_LIMIT]);
 	tlso_hs_end(hs, &out);
 	return 0;
 }

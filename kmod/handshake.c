@@ -177,6 +177,7 @@ static void tlso_hs_finish(struct tlso_hs *hs,
 			/* A TLS library takes what RFC 8446 5.2 allows. */
 			if (ctx->prot.version == TLS_1_3_VERSION)
 				ctx->prot.max_payload = TLSO_MAX_TLS13_PAYLOAD;
+			tlso_tx_record_limit(ctx, out->record_size_limit);
 		}
 		ctx->hs_status = status;
 		WRITE_ONCE(ctx->hs_state, status ? TLSO_HS_FAILED :

@@ -70,6 +70,7 @@ struct tlso_tx {
 	unsigned long flags;	/* TLSO_TX_* bits */
 	void (*saved_write_space)(struct sock *sk);
 	int err;	/* sticky: sequence numbers used up, or alert sent */
+	u32 max_plain;	/* content bytes per record: 2^14, or the peer's */
 	/*
 	 * A fatal alert the receive path asked for (alert.c), not sent yet:
 	 * its description, and the errno the stream gets once it is out.
@@ -172,6 +173,7 @@ struct tlso_hs_outcome {
 	u32 secret_len;
 	u32 hash;		/* TLSO_HASH_* */
 	u32 ku_records;		/* 0: the module's limit */
+	u32 record_size_limit;	/* the peer's, RFC 8449; 0: none */
 };
 
 /* Per-socket state, hung off icsk_ulp_data while tlso is attached. */
@@ -259,6 +261,7 @@ void tlso_splice_eof(struct socket *sock);
 int tlso_tx_flush(struct sock *sk, struct tlso_ctx *ctx, int flags);
 void tlso_tx_unlock(struct tlso_ctx *ctx);
 void tlso_tx_alert(struct sock *sk, struct tlso_ctx *ctx);
+void tlso_tx_record_limit(struct tlso_ctx *ctx, u32 limit);
 void tlso_shutdown(struct sock *sk, int how);
 int tlso_sendpage(struct sock *sk, struct page *page, int offset,
 		  size_t size, int flags);

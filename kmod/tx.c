@@ -392,6 +392,7 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 {
 	const struct tlso_prot *p = &ctx->prot;
 	u32 over = tlso_rec_hdr_len(p) + p->tail_len + TLSO_TAG_LEN;
+	u32 max = ctx->tx.max_plain;
 	bool zc_src = user_backed_iter(from) || iov_iter_is_bvec(from);
 	size_t copied = 0;
 	int err;
@@ -435,8 +436,7 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 				goto out;
 		}
 		if (!rec) {
-			u32 want = more || left > TLSO_MAX_PLAIN ?
-				   TLSO_MAX_PLAIN : left;
+			u32 want = more || left > max ? max : left;
 
 			rec = tlso_txrec_new(sk, want + over, type);
 			if (!rec) {
@@ -445,11 +445,11 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 			}
 			ctx->tx.open = rec;
 		}
-		chunk = min_t(size_t, left, TLSO_MAX_PLAIN - rec->plain);
+		chunk = min_t(size_t, left, max - rec->plain);
 		chunk = min(chunk, rec->cap - over - rec->plain);
 
 		if (!rec->plain && zc_src &&
-		    (chunk == TLSO_MAX_PLAIN || (chunk == left && !more))) {
+		    (chunk == max || (chunk == left && !more))) {
 			int zn = tlso_tx_zerocopy(sk, ctx, rec, from, chunk);
 
 			if (zn < 0) {
@@ -477,7 +477,7 @@ static int tlso_tx_send(struct sock *sk, struct tlso_ctx *ctx,
 			err = -EFAULT;
 			goto out;
 		}
-		if (rec->plain == TLSO_MAX_PLAIN ||
+		if (rec->plain == max ||
 		    rec->plain + over == rec->cap ||
 		    (!iov_iter_count(from) && !more)) {
 			err = tlso_tx_close_open(sk, ctx, flags);
@@ -716,12 +716,26 @@ static void tlso_write_space(struct sock *sk)
 
 int tlso_tx_init(struct sock *sk, struct tlso_ctx *ctx)
 {
+	ctx->tx.max_plain = TLSO_MAX_PLAIN;
 	INIT_WORK(&ctx->tx.work, tlso_tx_work);
 	write_lock_bh(&sk->sk_callback_lock);
 	ctx->tx.saved_write_space = sk->sk_write_space;
 	sk->sk_write_space = tlso_write_space;
 	write_unlock_bh(&sk->sk_callback_lock);
 	return 0;
+}
+
+/*
+ * The peer's record_size_limit (RFC 8449; 0: it sent none) as content
+ * bytes per record: in TLS 1.3 the limit counts the content type too.
+ * Set at DONE, before the application may send.
+ */
+void tlso_tx_record_limit(struct tlso_ctx *ctx, u32 limit)
+{
+	if (limit && ctx->prot.version == TLS_1_3_VERSION)
+		limit--;
+	ctx->tx.max_plain = limit ? min_t(u32, limit, TLSO_MAX_PLAIN) :
+				    TLSO_MAX_PLAIN;
 }
 
 /*

@@ -334,6 +334,8 @@ struct gpeer {
 	 * rounds), "ku N\n" sent under the new key, "ok N\n" expected back.
 	 */
 	int key_updates;
+	/* gnutls_record_set_max_recv_size(), so record_size_limit; 0: none */
+	int max_recv;
 };
 
 /*

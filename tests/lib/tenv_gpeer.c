@@ -77,6 +77,9 @@ static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
 					    cred) == 0);
 	gnutls_transport_set_int(s, fd);
 	gnutls_handshake_set_timeout(s, TENV_HS_MS);
+	if (g->max_recv)
+		TCASE_ASSERT(gnutls_record_set_max_recv_size(s, g->max_recv) ==
+			     0);
 	if (g->delay_ms)
 		tenv_msleep(g->delay_ms);
 	if (g->gate > 0 && read(g->gate, buf, 1) != 1)

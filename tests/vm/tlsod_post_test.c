@@ -117,6 +117,41 @@ TEST_F(post, fatal_alert_from_peer)
 }
 
 /*
+ * A GnuTLS server that takes records of 600 bytes at most (its
+ * record_size_limit): tlsod hands the limit to the kernel, and tlso's
+ * records keep to it, else GnuTLS would fail with record_overflow.
+ */
+TEST_F(post, client_keeps_to_record_size_limit)
+{
+	struct tenv *e = &self->e;
+	char want[3001];
+	struct gpeer g = {
+		.prio = variant->v->prio, .expect = want, .reply = "ok\n",
+		.end = GPEER_WAIT_EOF, .max_recv = 600,
+	};
+	struct tlso_info info = { 0 };
+	int lfd, port, fd;
+	pid_t peer;
+	size_t i;
+
+	for (i = 0; i < sizeof(want) - 1; i++)
+		want[i] = 'a' + i % 26;
+	want[sizeof(want) - 1] = 0;
+	lfd = tenv_listen(e, &port);
+	peer = gpeer_start(e, &g, lfd);
+	fd = tenv_tlso_client(e, port);
+	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", TENV_HS_MS));
+	ASSERT_OK(tlso_write_all(fd, want, sizeof(want) - 1));
+	EXPECT_READ(fd, "ok\n");
+	ASSERT_OK(sock_tlso_info(fd, &info));
+	TH_LOG("%llu records for 3000 bytes",
+	       (unsigned long long)info.tx_records);
+	EXPECT_GE(info.tx_records, 3000 / 599);
+	tenv_close(e, fd);
+	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+}
+
+/*
  * TLS 1.2 renegotiation, which tlso does not do: the peer's HelloRequest
  * fails the read with EPROTO, and GnuTLS reads tlso's fatal
  * unexpected_message alert.

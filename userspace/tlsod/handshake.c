@@ -72,6 +72,7 @@ struct hs {
 	unsigned char client_secret[TLSO_SECRET_MAX];
 	unsigned char server_secret[TLSO_SECRET_MAX];
 	size_t client_len, server_len;
+	uint32_t peer_record_limit;	/* RFC 8449, from the peer's hello */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -431,6 +432,78 @@ static void hand_secrets(struct hs *h)
 	       want);
 }
 
+/* The record_size_limit extension (RFC 8449), 2 bytes of limit. */
+#define EXT_RECORD_SIZE_LIMIT	28
+
+static int record_limit_ext(void *ctx, unsigned int tls_id,
+			    const unsigned char *data, unsigned int size)
+{
+	struct hs *h = ctx;
+	unsigned int v;
+
+	if (tls_id != EXT_RECORD_SIZE_LIMIT || size != 2)
+		return 0;
+	v = data[0] << 8 | data[1];
+	/* GnuTLS itself refuses less than the RFC's 64. */
+	if (v >= TLSO_RECORD_SIZE_LIMIT_MIN)
+		h->peer_record_limit = v < TLSO_RECORD_SIZE_LIMIT_MAX ?
+				       v : TLSO_RECORD_SIZE_LIMIT_MAX;
+	return 0;
+}
+
+/*
+ * The peer's record_size_limit, which GnuTLS keeps to itself: from the
+ * ClientHello a server answers (GnuTLS's answer always has one too),
+ * from the TLS 1.3 EncryptedExtensions or the TLS 1.2 ServerHello a
+ * client reads.  The extensions of a ServerHello follow its version,
+ * random, session id, suite and compression.
+ */
+static void peer_record_limit(struct hs *h, unsigned int htype,
+			      const gnutls_datum_t *msg)
+{
+	gnutls_datum_t ext = *msg;
+	unsigned int skip;
+
+	switch (htype) {
+	case GNUTLS_HANDSHAKE_CLIENT_HELLO:
+		if (h->server)
+			gnutls_ext_raw_parse(h, record_limit_ext, msg,
+					     GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+		return;
+	case GNUTLS_HANDSHAKE_SERVER_HELLO:
+		if (h->server || msg->size < 35)
+			return;
+		skip = 35 + msg->data[34] + 3;
+		if (msg->size <= skip)
+			return;
+		ext.data += skip;
+		ext.size -= skip;
+		break;
+	case GNUTLS_HANDSHAKE_ENCRYPTED_EXTENSIONS:
+		if (h->server)
+			return;
+		break;
+	default:
+		return;
+	}
+	gnutls_ext_raw_parse(h, record_limit_ext, &ext, 0);
+}
+
+/*
+ * Every handshake message passes here, as GnuTLS has one hook a session:
+ * the peer's hello for its record_size_limit, and all to --trace.
+ */
+static int hs_hook(gnutls_session_t s, unsigned int htype, unsigned int when,
+		   unsigned int incoming, const gnutls_datum_t *msg)
+{
+	struct hs *h = gnutls_session_get_ptr(s);
+
+	if (incoming && when == GNUTLS_HOOK_PRE && msg)
+		peer_record_limit(h, htype, msg);
+	return tlsod_opts.trace ? tlsod_trace_message(s, htype, when,
+						      incoming, msg) : 0;
+}
+
 static int session_init(struct hs *h)
 {
 	int ret;
@@ -735,6 +808,8 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		goto out;
 	if (tlsod_opts.trace)
 		tlsod_trace_handshake(h.s, h.fd);
+	gnutls_handshake_set_hook_function(h.s, GNUTLS_HANDSHAKE_ANY,
+					   GNUTLS_HOOK_BOTH, hs_hook);
 	nodelay_on(&h);
 	ret = run_handshake(&h, timeout_ms);
 	nodelay_restore(&h);
@@ -749,6 +824,7 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 	if (drain(&h) || install_keys(&h))
 		goto out;
 	hand_secrets(&h);
+	h.out->record_size_limit = h.peer_record_limit;
 	peer_identity(&h);
 out:
 	explicit_bzero(h.client_secret, sizeof(h.client_secret));

@@ -28,6 +28,8 @@ struct tlsod_outcome {
 	 */
 	uint32_t hash;			/* TLSO_HASH_* */
 	uint32_t ku_records;		/* the profile's; 0: the module's */
+	/* the peer's record_size_limit (RFC 8449), if both sent one */
+	uint32_t record_size_limit;
 	size_t secret_len;
 	unsigned char tx_secret[TLSO_SECRET_MAX];
 	unsigned char rx_secret[TLSO_SECRET_MAX];

@@ -485,6 +485,9 @@ int tlsod_done(struct tlsod_worker_nl *w, const struct tlsod_request *req,
 				     res->peer_identity);
 	if (!ret && ok && res->rx_len)
 		ret = nla_put(msg, TLSO_A_RX_DATA, res->rx_len, res->rx_data);
+	if (!ret && ok && res->record_size_limit)
+		ret = nla_put_u32(msg, TLSO_A_RECORD_SIZE_LIMIT,
+				  res->record_size_limit);
 	if (!ret && ok && res->secret_len) {
 		ret = nla_put(msg, TLSO_A_TX_SECRET, res->secret_len,
 			      res->tx_secret);

@@ -85,6 +85,7 @@ struct tlsod_result {
 	/* TLS 1.3 traffic secrets, secret_len bytes each, 0: none */
 	uint32_t hash;			/* TLSO_HASH_* */
 	uint32_t ku_records;		/* 0: not sent */
+	uint32_t record_size_limit;	/* the peer's, RFC 8449; 0: none */
 	size_t secret_len;
 	const void *tx_secret;
 	const void *rx_secret;

@@ -43,6 +43,15 @@ void tlsod_trace_set_output(FILE *f);
  */
 void tlsod_trace_handshake(gnutls_session_t session, int fd);
 
+/*
+ * The hook itself, for a caller that needs the session's one hook for
+ * more than the trace: it sets its own after tlsod_trace_handshake() and
+ * passes every message on to this.
+ */
+int tlsod_trace_message(gnutls_session_t session, unsigned int htype,
+			unsigned int when, unsigned int incoming,
+			const gnutls_datum_t *msg);
+
 /* After gnutls_handshake() succeeded: the outcome in one line, version,
  * cipher suite, cipher, key exchange group (or "none" for plain PSK), ALPN
  * and whether the session was resumed. */

@@ -113,6 +113,13 @@ static int trace_hook(gnutls_session_t s, unsigned int htype,
 	return 0;
 }
 
+int tlsod_trace_message(gnutls_session_t session, unsigned int htype,
+			unsigned int when, unsigned int incoming,
+			const gnutls_datum_t *msg)
+{
+	return trace_hook(session, htype, when, incoming, msg);
+}
+
 void tlsod_trace_handshake(gnutls_session_t session, int fd)
 {
 	remember(session, fd);

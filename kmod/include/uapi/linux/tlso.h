@@ -318,6 +318,14 @@ enum {
 	TLSO_HASH_SHA384 = 2,	/* 48-byte secrets */
 };
 
+/*
+ * TLSO_A_RECORD_SIZE_LIMIT: records tlso sends on the socket then carry
+ * at most that many bytes of plaintext (TLS 1.3: one less, the content
+ * type counts), never more than 2^14.  RFC 8449's bounds.
+ */
+#define TLSO_RECORD_SIZE_LIMIT_MIN	64
+#define TLSO_RECORD_SIZE_LIMIT_MAX	16385
+
 /* The longest traffic secret (SHA-384's). */
 #define TLSO_SECRET_MAX		48
 
@@ -381,6 +389,12 @@ enum {
 	TLSO_A_HASH,
 	/* u32, in DONE with the secrets: records a send key may seal */
 	TLSO_A_KU_RECORDS,
+	/*
+	 * u32, in DONE: the peer's record_size_limit (RFC 8449), when both
+	 * ends sent the extension: TLSO_RECORD_SIZE_LIMIT_MIN to
+	 * TLSO_RECORD_SIZE_LIMIT_MAX (else ERANGE).
+	 */
+	TLSO_A_RECORD_SIZE_LIMIT,
 	__TLSO_A_MAX
 };
 
