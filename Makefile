@@ -168,6 +168,7 @@ UT_config_test := $(wildcard userspace/tlsod/config*.c) userspace/tlsod/keyproxy
 	userspace/tlsod/log.c userspace/tlsod/trace_printer.c
 UT_LIBS_config_test := $(GNUTLS_LIBS) $(INIH_LIBS)
 UT_tlsod_errors_test := userspace/tlsod/errors.c
+UT_session_cache_test := userspace/tlsod/session_cache.c
 UT_LIBS_tlsod_errors_test := $(GNUTLS_LIBS)
 UT_libtlso_test := $(LIBTLSO_SRCS)
 UT_tlso_cat_test := $(filter-out %/main.c,$(CAT_SRCS)) userspace/lib/net.c userspace/lib/names.c

@@ -44,6 +44,9 @@ static const struct nla_policy tlso_genl_policy[TLSO_A_MAX + 1] = {
 	[TLSO_A_RECORD_SIZE_LIMIT] =
 		NLA_POLICY_RANGE(NLA_U32, TLSO_RECORD_SIZE_LIMIT_MIN,
 				 TLSO_RECORD_SIZE_LIMIT_MAX),
+	[TLSO_A_TICKETS] = { .type = NLA_FLAG },
+	[TLSO_A_TICKET] = { .type = NLA_REJECT },	/* ours to send */
+	[TLSO_A_RESUMED] = { .type = NLA_FLAG },
 };
 
 /* Being in the group is what makes a daemon: only for CAP_NET_ADMIN. */
@@ -68,6 +71,31 @@ int tlso_genl_ready(struct net *net)
 		return -ENOMEM;
 	hdr = genlmsg_put(skb, 0, 0, &tlso_genl_family, 0, TLSO_CMD_READY);
 	if (!hdr) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return genlmsg_multicast_netns(&tlso_genl_family, net, skb, 0, 0,
+				       GFP_KERNEL);
+}
+
+/*
+ * A session ticket for the daemons: the group is CAP_NET_ADMIN's alone,
+ * like the requests themselves.  Sleeps (lock_sock's caller).
+ */
+int tlso_genl_ticket(struct net *net, u64 id, const u8 *msg, u32 len)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(nla_total_size_64bit(sizeof(u64)) +
+			  nla_total_size(len), GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put(skb, 0, 0, &tlso_genl_family, 0, TLSO_CMD_TICKET);
+	if (!hdr ||
+	    nla_put_u64_64bit(skb, TLSO_A_REQ_ID, id, TLSO_A_UNSPEC) ||
+	    nla_put(skb, TLSO_A_TICKET, len, msg)) {
 		nlmsg_free(skb);
 		return -EMSGSIZE;
 	}
@@ -214,6 +242,8 @@ static int tlso_genl_done(struct sk_buff *skb, struct genl_info *info)
 		if (a[TLSO_A_KU_RECORDS])
 			out.ku_records = nla_get_u32(a[TLSO_A_KU_RECORDS]);
 	}
+	out.tickets = a[TLSO_A_TICKETS] && a[TLSO_A_TX_SECRET];
+	out.resumed = !!a[TLSO_A_RESUMED];
 	if (a[TLSO_A_RECORD_SIZE_LIMIT])
 		out.record_size_limit =
 			nla_get_u32(a[TLSO_A_RECORD_SIZE_LIMIT]);

@@ -173,7 +173,14 @@ static void tlso_hs_finish(struct tlso_hs *hs,
 				strscpy(ctx->hs_identity, out->identity,
 					sizeof(ctx->hs_identity));
 			ctx->hs_peer_auth = out->peer_auth;
+			ctx->hs_flags = out->resumed ? TLSO_HS_F_RESUMED : 0;
 			ctx->daemon_mode = 1;
+			/* A server's tickets are for its clients to keep. */
+			if (ctx->ku && out->tickets &&
+			    hs->req.role == TLSO_ROLE_CLIENT) {
+				ctx->ku->ticket_id = hs->id;
+				ctx->ku->tickets_left = TLSO_TICKETS_MAX;
+			}
 			/* A TLS library takes what RFC 8446 5.2 allows. */
 			if (ctx->prot.version == TLS_1_3_VERSION)
 				ctx->prot.max_payload = TLSO_MAX_TLS13_PAYLOAD;
@@ -606,14 +613,17 @@ int tlso_hs_start(struct sock *sk, sockptr_t optval, unsigned int optlen)
 
 int tlso_hs_status(struct sock *sk, char __user *optval, int __user *optlen)
 {
+	BUILD_BUG_ON(offsetof(struct tlso_handshake_status, flags) !=
+		     TLSO_HANDSHAKE_STATUS_SIZE_V1);
 	struct tlso_ctx *ctx = tlso_get_ctx(sk);
 	struct tlso_handshake_status st = { 0 };
 	int len;
 
 	if (get_user(len, optlen))
 		return -EFAULT;
-	if (len < (int)sizeof(st))
+	if (len < TLSO_HANDSHAKE_STATUS_SIZE_V1)
 		return -EINVAL;
+	len = min_t(int, len, sizeof(st));
 	st.state = ctx->hs_state;
 	st.status = ctx->hs_status;
 	if (ctx->hs_state == TLSO_HS_DONE) {
@@ -622,9 +632,9 @@ int tlso_hs_status(struct sock *sk, char __user *optval, int __user *optlen)
 		st.peer_auth = ctx->hs_peer_auth;
 		strscpy(st.peer_identity, ctx->hs_identity,
 			sizeof(st.peer_identity));
+		st.flags = ctx->hs_flags;
 	}
-	if (put_user(sizeof(st), optlen) ||
-	    copy_to_user(optval, &st, sizeof(st)))
+	if (put_user(len, optlen) || copy_to_user(optval, &st, len))
 		return -EFAULT;
 	return 0;
 }

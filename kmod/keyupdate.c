@@ -4,6 +4,8 @@
  * tlsod hands over the application traffic secrets with DONE; from then
  * on the kernel is the only TLS stack of the connection, so it derives
  * each next secret, key and IV itself and follows the peer's KeyUpdates.
+ * A client's session tickets, which only tlsod can turn into a session to
+ * resume, go up to it (TLSO_A_TICKETS).
  */
 #include <crypto/hash.h>
 #include <crypto/algapi.h>
@@ -178,6 +180,7 @@ void tlso_ku_free(struct tlso_ctx *ctx)
 		return;
 	ctx->ku = NULL;
 	crypto_free_shash(ku->hmac);
+	kfree(ku->ticket);
 	kfree_sensitive(ku);
 }
 
@@ -238,9 +241,45 @@ int tlso_ku_rx_other(struct tlso_ctx *ctx, u8 type)
 }
 
 /*
+ * A NewSessionTicket's header is in: keep the message for tlsod when it
+ * wants it, there is room in its count and the message is small enough;
+ * else it is dropped (and counted).
+ */
+static void tlso_ku_ticket_start(struct sock *sk, struct tlso_ku *ku)
+{
+	u32 len = sizeof(ku->msg_hdr) + ku->msg_left;
+
+	if (ku->tickets_left && len <= TLSO_TICKET_MSG_MAX)
+		ku->ticket = kmalloc(len, GFP_KERNEL);
+	if (!ku->ticket) {
+		tlso_stat_inc(sock_net(sk), TLSO_MIB_TICKET_DROP);
+		return;
+	}
+	memcpy(ku->ticket, ku->msg_hdr, sizeof(ku->msg_hdr));
+	ku->ticket_len = sizeof(ku->msg_hdr);
+}
+
+/* The whole message is in: up it goes, best effort. */
+static void tlso_ku_ticket_end(struct sock *sk, struct tlso_ku *ku)
+{
+	if (!ku->ticket)
+		return;
+	ku->tickets_left--;
+	if (tlso_genl_ticket(sock_net(sk), ku->ticket_id, ku->ticket,
+			     ku->ticket_len))
+		tlso_stat_inc(sock_net(sk), TLSO_MIB_TICKET_DROP);
+	else
+		tlso_stat_inc(sock_net(sk), TLSO_MIB_TICKET_UP);
+	kfree(ku->ticket);
+	ku->ticket = NULL;
+	ku->ticket_len = 0;
+}
+
+/*
  * len bytes of a handshake record's content (last: its final bytes), just
- * decrypted, under lock_sock: session tickets are skipped, a KeyUpdate
- * switches the receive key before the next record is decrypted.  Returns
+ * decrypted, under lock_sock: session tickets are passed up or skipped,
+ * a KeyUpdate switches the receive key before the next record is
+ * decrypted.  Returns
  * 0, -EBADMSG for a malformed message (decode_error), -EPROTO for one
  * that has no place here (unexpected_message), or the rekey's error.
  */
@@ -268,9 +307,11 @@ int tlso_ku_rx(struct sock *sk, struct tlso_ctx *ctx, const u8 *data,
 			} else if (type != TLSO_MSG_NEW_SESSION_TICKET) {
 				return -EPROTO;
 			}
-			if (ku->msg_left)
+			if (!ku->msg_left) {
+				ku->msg_have = 0;  /* an empty ticket: nothing */
 				continue;
-			ku->msg_have = 0;	/* an empty ticket: nothing */
+			}
+			tlso_ku_ticket_start(sk, ku);
 			continue;
 		}
 		if (type == TLSO_MSG_KEY_UPDATE) {
@@ -295,12 +336,18 @@ int tlso_ku_rx(struct sock *sk, struct tlso_ctx *ctx, const u8 *data,
 			}
 			return 0;
 		}
-		/* A ticket, dropped: nobody resumes the kernel's session. */
+		/* A ticket: to tlsod, or dropped when nobody keeps it. */
 		n = min(ku->msg_left, len - pos);
+		if (ku->ticket) {
+			memcpy(ku->ticket + ku->ticket_len, data + pos, n);
+			ku->ticket_len += n;
+		}
 		pos += n;
 		ku->msg_left -= n;
-		if (!ku->msg_left)
+		if (!ku->msg_left) {
 			ku->msg_have = 0;
+			tlso_ku_ticket_end(sk, ku);
+		}
 	}
 	return 0;
 }

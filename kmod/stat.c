@@ -41,6 +41,8 @@ static const char * const tlso_mib_names[TLSO_MIB_MAX] = {
 	[TLSO_MIB_RX_REKEY_RECEIVED] = TLSO_STAT_RX_REKEY_RECEIVED,
 	[TLSO_MIB_TX_KEY_UPDATE] = TLSO_STAT_TX_KEY_UPDATE,
 	[TLSO_MIB_RX_KEY_UPDATE] = TLSO_STAT_RX_KEY_UPDATE,
+	[TLSO_MIB_TICKET_UP] = TLSO_STAT_TICKET_UP,
+	[TLSO_MIB_TICKET_DROP] = TLSO_STAT_TICKET_DROP,
 };
 
 /* Per-CPU so that the data path never bounces a shared cache line. */

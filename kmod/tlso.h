@@ -134,6 +134,11 @@ struct tlso_ku {
 	u8 tx_request;		/* its request_update */
 	u64 tx_records;		/* sealed under the send key */
 	u64 tx_limit;		/* then a KeyUpdate of our own */
+	/* TLSO_A_TICKETS: NewSessionTickets go up to tlsod */
+	u64 ticket_id;		/* the request's, for tlsod */
+	u8 tickets_left;	/* of TLSO_TICKETS_MAX */
+	u8 *ticket;		/* the one coming in; NULL: skip it */
+	u32 ticket_len;		/* in ticket so far */
 };
 
 struct tlso_hs_user;
@@ -174,6 +179,8 @@ struct tlso_hs_outcome {
 	u32 hash;		/* TLSO_HASH_* */
 	u32 ku_records;		/* 0: the module's limit */
 	u32 record_size_limit;	/* the peer's, RFC 8449; 0: none */
+	bool tickets;		/* pass session tickets up (client) */
+	bool resumed;		/* no full handshake */
 };
 
 /* Per-socket state, hung off icsk_ulp_data while tlso is attached. */
@@ -202,6 +209,7 @@ struct tlso_ctx {
 	u32 hs_status;		/* positive errno */
 	struct pid *hs_owner;	/* tlsod's process while it runs */
 	u32 hs_peer_auth;	/* TLSO_AUTH_* */
+	u32 hs_flags;		/* TLSO_HS_F_* */
 	char hs_identity[TLSO_IDENTITY_SIZE];
 };
 
@@ -327,6 +335,7 @@ int tlso_genl_init(void);
 void tlso_genl_exit(void);
 bool tlso_genl_has_daemon(struct net *net);
 int tlso_genl_ready(struct net *net);
+int tlso_genl_ticket(struct net *net, u64 id, const u8 *msg, u32 len);
 
 /* stat.c */
 enum tlso_mib_field {
@@ -348,6 +357,8 @@ enum tlso_mib_field {
 	TLSO_MIB_RX_REKEY_RECEIVED,
 	TLSO_MIB_TX_KEY_UPDATE,
 	TLSO_MIB_RX_KEY_UPDATE,
+	TLSO_MIB_TICKET_UP,
+	TLSO_MIB_TICKET_DROP,
 	TLSO_MIB_MAX
 };
 

@@ -336,6 +336,16 @@ struct gpeer {
 	int key_updates;
 	/* gnutls_record_set_max_recv_size(), so record_size_limit; 0: none */
 	int max_recv;
+	/*
+	 * Session tickets, 0: none.  Else every connection seals them with
+	 * one key, and in TLS 1.3 connection 0 (every one with
+	 * tickets_every) sends this many NewSessionTickets right after its
+	 * handshake.  Then bit n of resumed says whether connection n must
+	 * be a resumed session or must not.
+	 */
+	int tickets;
+	bool tickets_every;
+	unsigned int resumed;
 };
 
 /*

@@ -57,6 +57,26 @@ static void gpeer_key_updates(gnutls_session_t s, const struct gpeer *g, int n)
 	}
 }
 
+/* One key for all of a gpeer's connections, made before they fork. */
+static gnutls_datum_t gpeer_ticket_key;
+
+/* Whether connection n resumed as the case says; its tickets, if due. */
+static void gpeer_tickets(gnutls_session_t s, const struct gpeer *g, int n)
+{
+	bool resumed = gnutls_session_is_resumed(s);
+	bool want = g->resumed & (1u << n);
+
+	if (resumed != want)
+		tcase_log("gpeer %d: %s session, the case wants %s", n,
+			  resumed ? "a resumed" : "a new",
+			  want ? "a resumed one" : "a new one");
+	TCASE_EXPECT(resumed == want);
+	if (gnutls_protocol_get_version(s) == GNUTLS_TLS1_3 &&
+	    (n == 0 || g->tickets_every))
+		TCASE_ASSERT(gnutls_session_ticket_send(s, g->tickets, 0) ==
+			     0);
+}
+
 static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
 		       int n)
 {
@@ -71,7 +91,11 @@ static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
 	TCASE_ASSERT(gnutls_certificate_allocate_credentials(&cred) == 0);
 	TCASE_ASSERT(gnutls_certificate_set_x509_key_file(cred, crt, key,
 			GNUTLS_X509_FMT_PEM) == 0);
-	TCASE_ASSERT(gnutls_init(&s, GNUTLS_SERVER) == 0);
+	TCASE_ASSERT(gnutls_init(&s, GNUTLS_SERVER | (g->tickets ?
+				 GNUTLS_NO_AUTO_SEND_TICKET : 0)) == 0);
+	if (g->tickets)
+		TCASE_ASSERT(gnutls_session_ticket_enable_server(s,
+					&gpeer_ticket_key) == 0);
 	TCASE_ASSERT(gnutls_priority_set_direct(s, g->prio, NULL) == 0);
 	TCASE_ASSERT(gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
 					    cred) == 0);
@@ -90,6 +114,8 @@ static void gpeer_conn(const struct tenv *e, const struct gpeer *g, int fd,
 	if (ret < 0)
 		tcase_log("gpeer %d: handshake: %s", n, gnutls_strerror(ret));
 	TCASE_ASSERT(ret == 0);
+	if (g->tickets)
+		gpeer_tickets(s, g, n);
 
 	/* Bytes the client wrote during the handshake would have broken
 	 * it; these come after, as records. */
@@ -150,6 +176,9 @@ pid_t gpeer_start(struct tenv *e, const struct gpeer *g, int lfd)
 
 	if (pid > 0)
 		return pid;
+	if (g->tickets)
+		TCASE_ASSERT(gnutls_session_ticket_key_generate(
+					&gpeer_ticket_key) == 0);
 	keep[1] = g->gate;
 	tenv_child_fds(keep, g->gate > 0 ? 2 : 1);
 	lfd = keep[0];

@@ -727,6 +727,37 @@ TEST_F(cfg, verify_name)
 		     "verify_name: 'maybe' is not yes or no");
 }
 
+/*
+ * Tickets on by default, each profile with a ticket key of its own made
+ * as it is read (so two reads of one file never share one); off, none.
+ */
+TEST_F(cfg, session_tickets)
+{
+	const struct tlsod_profile *a, *b;
+	unsigned char first[64];
+
+	ASSERT_TRUE(load(self, "[a]\ntimeout_ms = 1000\n[b]\nsession_tickets = yes\n") != NULL);
+	a = tlsod_config_find(self->c, "a");
+	b = tlsod_config_find(self->c, "b");
+	EXPECT_TRUE(a->session_tickets);
+	ASSERT_EQ(a->ticket_key.size, 64U);
+	ASSERT_EQ(b->ticket_key.size, 64U);
+	EXPECT_NE(memcmp(a->ticket_key.data, b->ticket_key.data, 64), 0);
+	memcpy(first, a->ticket_key.data, 64);
+	ASSERT_TRUE(load(self, "[a]\ntimeout_ms = 1000\n") != NULL);
+	a = tlsod_config_find(self->c, "a");
+	ASSERT_EQ(a->ticket_key.size, 64U);
+	EXPECT_NE(memcmp(a->ticket_key.data, first, 64), 0);
+
+	ASSERT_TRUE(load(self, "[a]\nsession_tickets = no\n") != NULL);
+	a = tlsod_config_find(self->c, "a");
+	EXPECT_FALSE(a->session_tickets);
+	EXPECT_EQ(a->ticket_key.size, 0U);
+	EXPECT_TRUE(a->ticket_key.data == NULL);
+	expect_error(self, "[a]\nsession_tickets = sometimes\n", 2,
+		     "session_tickets: 'sometimes' is not yes or no");
+}
+
 /* Asking for client certificates means saying which CAs they come from. */
 TEST_F(cfg, client_auth_needs_a_trust_store)
 {

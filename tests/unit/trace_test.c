@@ -629,7 +629,7 @@ TEST(tls13_psk_dhe)
 	/* "tlso", an external PSK: age 0 */
 	expect_has("the ClientHello", m, "extension pre_shared_key: "
 		   "1 identity, 4 bytes with obfuscated age 0x00000000, "
-		   "1 binder");
+		   "1 binder, 32 bytes\n");
 	free(m);
 	m = get_msg(tr.text, c.fd, false, "ServerHello", 0);
 	expect_has("the ServerHello", m,
@@ -714,7 +714,54 @@ TEST(hello_retry_request)
 	free(tr.text);
 }
 
-/* A full handshake that hands out a ticket, then one that uses it. */
+/*
+ * The message's lines with its wrapped lists joined again, to free(): a
+ * line's continuation is under the same prefix, indented IND further.
+ */
+static char *unwrap(const char *m, int fd, bool sent)
+{
+	char cont[48], *out = strdup(m), *p;
+	size_t clen;
+
+	ASSERT_TRUE(out != NULL);
+	snprintf(cont, sizeof(cont), ",\nfd %d: %s         ", fd,
+		 sent ? "->" : "<-");
+	clen = strlen(cont);
+	while ((p = strstr(out, cont))) {
+		memcpy(p, ", ", 2);
+		memmove(p + 2, p + clen, strlen(p + clen) + 1);
+	}
+	return out;
+}
+
+/* The size and age_add of the last ticket the client got: the one it
+ * saved, and so the one it offers next. */
+static void last_ticket(const char *text, int fd, bool tls13, size_t *size,
+			unsigned int *age_add)
+{
+	char prefix[32], *m, *last = NULL, *p;
+	int i;
+
+	snprintf(prefix, sizeof(prefix), "fd %d: <- ", fd);
+	for (i = 0; (m = message(text, prefix, "NewSessionTicket", i)); i++) {
+		free(last);
+		last = m;
+	}
+	ASSERT_TRUE(last != NULL);
+	p = strstr(last, tls13 ? "age_add " : "ticket ");
+	ASSERT_TRUE(p != NULL);
+	if (tls13)
+		ASSERT_EQ(sscanf(p, "age_add 0x%x, nonce %*u bytes, "
+				 "ticket %zu bytes", age_add, size), 2);
+	else
+		ASSERT_EQ(sscanf(p, "ticket %zu bytes", size), 1);
+	free(last);
+}
+
+/*
+ * A full handshake that hands out a ticket, then one that uses it: the
+ * client must offer the very ticket it got, the server take it.
+ */
 static void resume(const char *prio, bool tls13)
 {
 	gnutls_datum_t tkey = { NULL, 0 }, sess = { NULL, 0 };
@@ -722,8 +769,11 @@ static void resume(const char *prio, bool tls13)
 	struct end s = { .prio = prio, .ticket_key = &tkey };
 	struct end c2 = { .prio = prio, .session = &sess };
 	struct end s2 = { .prio = prio, .ticket_key = &tkey };
-	char want[160], *m;
+	unsigned int age_add = 0, age;
+	size_t ticket, id_len, binder;
+	char want[160], *m, *p;
 	struct trace tr;
+	int n;
 
 	ASSERT_OK(gnutls_session_ticket_key_generate(&tkey));
 	trace_begin(&tr);
@@ -734,6 +784,18 @@ static void resume(const char *prio, bool tls13)
 		   "lifetime hint ");
 	expect_has("the NewSessionTicket", m, "ticket ");
 	free(m);
+	last_ticket(tr.text, c.fd, tls13, &ticket, &age_add);
+	if (!tls13) {
+		m = get_msg(tr.text, c.fd, true, "ClientHello", 0);
+		expect_has("the first ClientHello", m, "extension "
+			   "session_ticket: empty (asking for a ticket)\n");
+		free(m);
+		m = get_msg(tr.text, c.fd, false, "ServerHello", 0);
+		expect_has("the first ServerHello", m, "extension "
+			   "session_ticket: empty (a NewSessionTicket will "
+			   "follow)\n");
+		free(m);
+	}
 	free(tr.text);
 	ASSERT_GT(sess.size, 0);
 
@@ -742,20 +804,41 @@ static void resume(const char *prio, bool tls13)
 	trace_end(&tr);
 	ASSERT_TRUE(c2.resumed);
 	m = get_msg(tr.text, c2.fd, true, "ClientHello", 0);
-	expect_has("the ClientHello", m, tls13 ?
-		   "extension pre_shared_key: 1 identity, " :
-		   "extension session_ticket: ");
+	if (tls13) {
+		p = unwrap(m, c2.fd, true);
+		free(m);
+		m = p;
+		p = strstr(m, "extension pre_shared_key: ");
+		ASSERT_TRUE(p != NULL);
+		n = sscanf(p, "extension pre_shared_key: 1 identity, %zu bytes "
+			   "with obfuscated age 0x%x, 1 binder, %zu bytes",
+			   &id_len, &age, &binder);
+		if (n != 3)
+			dump(m);
+		ASSERT_EQ(n, 3);
+		EXPECT_EQ(id_len, ticket);
+		/* RFC 8446 4.2.11.1: age_add plus the ticket's age in ms,
+		 * here a few ms */
+		EXPECT_LT(age - age_add, 10000u);
+		/* the binder is an HMAC with the resumed suite's hash */
+		EXPECT_EQ(binder, strstr(c.suite, "SHA384") ? 48u : 32u);
+	} else {
+		snprintf(want, sizeof(want), "extension session_ticket: "
+			 "ticket %zu bytes (offered to resume)\n", ticket);
+		expect_has("the ClientHello", m, want);
+	}
 	free(m);
 	if (tls13) {
 		m = get_msg(tr.text, c2.fd, false, "ServerHello", 0);
 		expect_has("the ServerHello", m,
-			   "extension pre_shared_key: selected identity 0");
+			   "extension pre_shared_key: selected identity 0\n");
 		free(m);
 	}
 	snprintf(want, sizeof(want), "fd %d: == handshake done: ", c2.fd);
 	expect_has("the trace", tr.text, want);
 	expect_has("the trace", tr.text, ", resumed\n");
 	expect_lacks("the trace", tr.text, "(truncated)");
+	expect_lacks("the trace", tr.text, "unexpected");
 	free(tr.text);
 	gnutls_free(sess.data);
 	gnutls_free(tkey.data);
@@ -1220,6 +1303,223 @@ TEST(garbage_does_not_crash)
 		       sizeof(client_hello), &seed);
 	fclose(f);
 }
+
+/* ---- the extensions of resumption, one at a time ---- */
+
+/*
+ * One extension, which wrap_ext() puts in the least message of htype
+ * that carries extensions; the lengths around it are made to fit, so
+ * that only what is wrong in the body itself shows.  cut then takes
+ * bytes off the message's end, into the body.
+ */
+struct ext_case {
+	const char *what;
+	unsigned int htype;
+	uint16_t type;
+	const unsigned char *body;
+	size_t len, cut;
+	int ret;
+	const char *want;	/* whole lines */
+};
+
+static size_t wrap_ext(unsigned char *buf, size_t size,
+		       const struct ext_case *c)
+{
+	/* TLS_AES_128_GCM_SHA256 and null compression */
+	static const unsigned char ch[] = {
+		HELLO, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00,
+	};
+	static const unsigned char sh[] = { HELLO, 0x13, 0x01, 0x00 };
+	/* TLS 1.3: 7200 s, its age_add, a nonce and a ticket */
+	static const unsigned char nst[] = {
+		0x00, 0x00, 0x1c, 0x20, 0x01, 0x02, 0x03, 0x04, 0x01, 0x00,
+		0x00, 0x03, 0xaa, 0xbb, 0xcc,
+	};
+	const unsigned char *head = NULL;
+	size_t hlen = 0, o;
+
+	if (c->htype == GNUTLS_HANDSHAKE_CLIENT_HELLO) {
+		head = ch;
+		hlen = sizeof(ch);
+	} else if (c->htype == GNUTLS_HANDSHAKE_SERVER_HELLO) {
+		head = sh;
+		hlen = sizeof(sh);
+	} else if (c->htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET) {
+		head = nst;
+		hlen = sizeof(nst);
+	}
+	ASSERT_LE(hlen + 6 + c->len, size);
+	ASSERT_LE(c->cut, c->len);
+	if (hlen)
+		memcpy(buf, head, hlen);
+	o = hlen;
+	buf[o++] = (unsigned char)((4 + c->len) >> 8);
+	buf[o++] = (unsigned char)(4 + c->len);
+	buf[o++] = (unsigned char)(c->type >> 8);
+	buf[o++] = (unsigned char)c->type;
+	buf[o++] = (unsigned char)(c->len >> 8);
+	buf[o++] = (unsigned char)c->len;
+	if (c->len)
+		memcpy(buf + o, c->body, c->len);
+	return o + c->len - c->cut;
+}
+
+/* want, as whole lines, in text. */
+static bool has_lines(const char *text, const char *want)
+{
+	const char *p;
+
+	for (p = text; (p = strstr(p, want)); p++)
+		if (p == text || p[-1] == '\n')
+			return true;
+	return false;
+}
+
+#define CH GNUTLS_HANDSHAKE_CLIENT_HELLO
+#define SH GNUTLS_HANDSHAKE_SERVER_HELLO
+#define EE GNUTLS_HANDSHAKE_ENCRYPTED_EXTENSIONS
+#define NST GNUTLS_HANDSHAKE_NEW_SESSION_TICKET
+#define X "T     extension "
+/* an external PSK's entry: "tlso", which has no age */
+#define PSK_TLSO 0x00, 0x04, 't', 'l', 's', 'o', 0x00, 0x00, 0x00, 0x00
+#define BINDER32 0x20, R16, R16
+
+static const struct ext_case ext_cases[] = {
+	/* pre_shared_key, RFC 8446 4.2.11 */
+	{ "an external PSK", CH, 41,
+	  MSG(0x00, 0x0a, PSK_TLSO, 0x00, 0x21, BINDER32), 0, 0,
+	  X "pre_shared_key: 1 identity, 4 bytes with obfuscated age "
+	  "0x00000000, 1 binder, 32 bytes\n" },
+	{ "two tickets offered", CH, 41,
+	  MSG(0x00, 0x11, 0x00, 0x02, 'a', 'b', 0x01, 0x02, 0x03, 0x04,
+	      0x00, 0x03, 'x', 'y', 'z', 0xa0, 0xb0, 0xc0, 0xd0,
+	      0x00, 0x32, BINDER32, 0x10, R16), 0, 0,
+	  X "pre_shared_key: 2 identities, 2 bytes with obfuscated age "
+	  "0x01020304,\nT         3 bytes with obfuscated age 0xa0b0c0d0, "
+	  "2 binders, 32 bytes, 16 bytes\n" },
+	{ "the PSK taken", SH, 41, MSG(0x00, 0x01), 0, 0,
+	  X "pre_shared_key: selected identity 1\n" },
+	{ "half a selected identity", SH, 41, MSG(0x00), 0, -1,
+	  X "pre_shared_key: (truncated)\n" },
+	{ "a byte after the selected identity", SH, 41,
+	  MSG(0x00, 0x00, 0xff), 0, -1,
+	  X "pre_shared_key: selected identity 0, "
+	  "(1 unexpected trailing bytes)\n" },
+	{ "an identity cut in its age", CH, 41,
+	  MSG(0x00, 0x05, 0x00, 0x02, 'a', 'b', 0x00, 0x00, 0x21,
+	      BINDER32), 0, -1,
+	  X "pre_shared_key: 0 identities, (truncated)\n" },
+	{ "identities past the extension", CH, 41,
+	  MSG(0x01, 0x00, 0x00, 0x02, 'a', 'b', 0x00, 0x00, 0x00, 0x07),
+	  0, -1,
+	  X "pre_shared_key: 1 identity, 2 bytes with obfuscated age "
+	  "0x00000007, (truncated)\n" },
+	{ "no binders", CH, 41, MSG(0x00, 0x0a, PSK_TLSO), 0, -1,
+	  X "pre_shared_key: 1 identity, 4 bytes with obfuscated age "
+	  "0x00000000, 0 binders,\nT         (truncated)\n" },
+	{ "a binder past its list", CH, 41,
+	  MSG(0x00, 0x0a, PSK_TLSO, 0x00, 0x05, 0x01, 0xaa, 0x20, 0xbb,
+	      0xcc), 0, -1,
+	  X "pre_shared_key: 1 identity, 4 bytes with obfuscated age "
+	  "0x00000000, 1 binder, 1 bytes,\nT         (truncated)\n" },
+	{ "a byte after the binders", CH, 41,
+	  MSG(0x00, 0x0a, PSK_TLSO, 0x00, 0x21, BINDER32, 0xee), 0, -1,
+	  X "pre_shared_key: 1 identity, 4 bytes with obfuscated age "
+	  "0x00000000, 1 binder, 32 bytes,\nT         "
+	  "(1 unexpected trailing bytes)\n" },
+	{ "a message cut in the binder", CH, 41,
+	  MSG(0x00, 0x0a, PSK_TLSO, 0x00, 0x21, BINDER32), 10, -1,
+	  X "pre_shared_key: 1 identity, 4 bytes with obfuscated age "
+	  "0x00000000, 0 binders,\nT         (truncated)\n" },
+	/* psk_key_exchange_modes, RFC 8446 4.2.9 */
+	{ "both modes", CH, 45, MSG(0x02, 0x00, 0x01), 0, 0,
+	  X "psk_key_exchange_modes: psk_ke, psk_dhe_ke\n" },
+	{ "an unknown mode", CH, 45, MSG(0x02, 0x01, 0x07), 0, 0,
+	  X "psk_key_exchange_modes: psk_dhe_ke, 7\n" },
+	{ "modes past the extension", CH, 45, MSG(0x03, 0x01), 0, -1,
+	  X "psk_key_exchange_modes: psk_dhe_ke, (truncated)\n" },
+	{ "a byte after the modes", CH, 45, MSG(0x01, 0x00, 0xff), 0, -1,
+	  X "psk_key_exchange_modes: psk_ke, "
+	  "(1 unexpected trailing bytes)\n" },
+	/* session_ticket, RFC 5077 3.2 */
+	{ "a ticket asked for", CH, 35, NULL, 0, 0, 0,
+	  X "session_ticket: empty (asking for a ticket)\n" },
+	{ "a ticket offered", CH, 35, MSG(1, 2, 3, 4, 5), 0, 0,
+	  X "session_ticket: ticket 5 bytes (offered to resume)\n" },
+	{ "a message cut in the ticket", CH, 35, MSG(1, 2, 3, 4, 5), 2, -1,
+	  X "session_ticket: ticket 3 bytes (offered to resume), "
+	  "(truncated)\n" },
+	{ "a message cut before the ticket", CH, 35, MSG(1, 2), 2, -1,
+	  X "session_ticket: (truncated)\n" },
+	{ "a ticket promised", SH, 35, NULL, 0, 0, 0,
+	  X "session_ticket: empty (a NewSessionTicket will follow)\n" },
+	{ "a ticket from the server", SH, 35, MSG(0xaa, 0xbb), 0, -1,
+	  X "session_ticket: (2 unexpected trailing bytes)\n" },
+	/* early_data, RFC 8446 4.2.10 */
+	{ "early data sent", CH, 42, NULL, 0, 0, 0,
+	  X "early_data: empty (early data follows)\n" },
+	{ "early data accepted", EE, 42, NULL, 0, 0, 0,
+	  X "early_data: empty (early data accepted)\n" },
+	{ "a byte in the accepting early_data", EE, 42, MSG(0x00), 0, -1,
+	  X "early_data: (1 unexpected trailing bytes)\n" },
+	{ "early data allowed", NST, 42, MSG(0x00, 0x00, 0x40, 0x00), 0, 0,
+	  X "early_data: max_early_data_size 16384\n" },
+	{ "half a max_early_data_size", NST, 42, MSG(0x00, 0x00), 0, -1,
+	  X "early_data: (truncated)\n" },
+	{ "a byte after max_early_data_size", NST, 42,
+	  MSG(0x00, 0x00, 0x40, 0x00, 0xff), 0, -1,
+	  X "early_data: max_early_data_size 16384, "
+	  "(1 unexpected trailing bytes)\n" },
+	{ "a message cut in max_early_data_size", NST, 42,
+	  MSG(0x00, 0x00, 0x40, 0x00), 1, -1,
+	  X "early_data: (truncated)\n" },
+};
+
+/*
+ * Each case's exact line; then, for the well-formed, every prefix of the
+ * message, and for all of them a few thousand with bytes changed.
+ */
+TEST(resumption_extensions)
+{
+	const struct ext_case *c;
+	unsigned char msg[128];
+	uint32_t seed = 0x70736b21;
+	FILE *f = fopen("/dev/null", "w");
+	size_t i, k, len, ok_at;
+	char *text;
+	int ret;
+
+	ASSERT_TRUE(f != NULL);
+	for (i = 0; i < sizeof(ext_cases) / sizeof(ext_cases[0]); i++) {
+		c = &ext_cases[i];
+		len = wrap_ext(msg, sizeof(msg), c);
+		text = decode(c->htype, 0x0304, msg, len, &ret);
+		if (ret != c->ret || !has_lines(text, c->want)) {
+			printf("# %s: returned %d, wanted %d and:\n", c->what,
+			       ret, c->ret);
+			dump(c->want);
+			printf("# got:\n");
+			dump(text);
+		}
+		EXPECT_EQ(ret, c->ret);
+		EXPECT_TRUE(has_lines(text, c->want));
+		free(text);
+		if (!c->ret) {
+			ok_at = c->htype == CH || c->htype == SH ?
+				hello_end(msg, len, c->htype == CH) : SIZE_MAX;
+			every_prefix(c->htype, 0x0304, msg, len, ok_at);
+		}
+		for (k = 0; k < 200; k++)
+			garble(f, c->htype, 0x0304, msg, len, &seed);
+	}
+	fclose(f);
+}
+
+#undef CH
+#undef SH
+#undef EE
+#undef NST
+#undef X
 
 /*
  * The suite table against GnuTLS's own: wherever both name a code point

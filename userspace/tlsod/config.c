@@ -265,18 +265,31 @@ static int set_legacy(struct parse *ps, struct tlsod_profile *p,
 	return 0;
 }
 
-static int set_verify_name(struct parse *ps, struct tlsod_profile *p,
-			   const char *v)
+static int yes_no(struct parse *ps, const char *key, const char *v,
+		  bool *out)
 {
 	if (!strcmp(v, "yes")) {
-		p->verify_name = true;
+		*out = true;
 	} else if (!strcmp(v, "no")) {
-		p->verify_name = false;
+		*out = false;
 	} else {
-		tlsod_conf_err(ps, ps->line, "verify_name: '%s' is not yes or no", v);
+		tlsod_conf_err(ps, ps->line, "%s: '%s' is not yes or no", key,
+			       v);
 		return -1;
 	}
 	return 0;
+}
+
+static int set_verify_name(struct parse *ps, struct tlsod_profile *p,
+			   const char *v)
+{
+	return yes_no(ps, "verify_name", v, &p->verify_name);
+}
+
+static int set_session_tickets(struct parse *ps, struct tlsod_profile *p,
+			       const char *v)
+{
+	return yes_no(ps, "session_tickets", v, &p->session_tickets);
 }
 
 /*
@@ -422,6 +435,7 @@ static const struct key_def keys[NKEYS] = {
 	[K_KEY_UPDATE_RECORDS] = { "key_update_records",
 				   set_key_update_records },
 	[K_VERIFY_NAME]	= { "verify_name", set_verify_name },
+	[K_SESSION_TICKETS] = { "session_tickets", set_session_tickets },
 	[K_LEGACY]	= { "legacy", set_legacy },
 	[K_ALLOWED_USERS] = { "allowed_users", tlsod_conf_allowed_users },
 	[K_ALLOWED_GROUPS] = { "allowed_groups", tlsod_conf_allowed_groups },
@@ -440,6 +454,7 @@ static struct tlsod_profile *profile_new(const char *name)
 	}
 	p->client_auth = TLSOD_CLIENT_AUTH_NONE;
 	p->verify_name = true;
+	p->session_tickets = true;
 	p->versions = TLSOD_TLS12 | TLSOD_TLS13;
 	p->timeout_ms = TLSOD_TIMEOUT_DEFAULT;
 	return p;
@@ -459,6 +474,10 @@ static void profile_free(struct tlsod_profile *p)
 	if (p->psk_key.data) {
 		gnutls_memset(p->psk_key.data, 0, p->psk_key.size);
 		gnutls_free(p->psk_key.data);
+	}
+	if (p->ticket_key.data) {
+		gnutls_memset(p->ticket_key.data, 0, p->ticket_key.size);
+		gnutls_free(p->ticket_key.data);
 	}
 	if (p->cred)
 		gnutls_certificate_free_credentials(p->cred);
@@ -599,6 +618,19 @@ static int check_profile(struct parse *ps, struct pprofile *pp)
 			       "[%s] verify_name = no needs a trust_store file of its own (not system)",
 			       p->name);
 		return -1;
+	}
+	/*
+	 * Made here, in the parent, so that every worker forked with this
+	 * configuration seals and opens the same tickets.
+	 */
+	if (p->session_tickets) {
+		ret = gnutls_session_ticket_key_generate(&p->ticket_key);
+		if (ret < 0) {
+			tlsod_conf_err(ps, pp->line[K_SESSION_TICKETS],
+				       "[%s] session ticket key: %s", p->name,
+				       gnutls_strerror(ret));
+			return -1;
+		}
 	}
 	/* PSK alone: no certificate is ever sent or checked. */
 	if (p->psk_identity && !p->certificate && !p->trust_explicit)

@@ -85,6 +85,14 @@ struct tlsod_profile {
 	/* TLS 1.3: records per send key, then a KeyUpdate; 0: the module's */
 	uint32_t key_update_records;
 	/*
+	 * Resumption (resumption.c): a server issues tickets under
+	 * ticket_key, which the parent makes when it reads the profile (a
+	 * reload makes a new one) and every worker shares; a client offers
+	 * the tickets it was given.
+	 */
+	bool session_tickets;
+	gnutls_datum_t ticket_key;
+	/*
 	 * Own chain and key (if any) and the trust store.  NULL for a
 	 * profile that authenticates by PSK alone.  The key in it is an
 	 * external one (keyproxy.h): key is the real one, which only the

@@ -30,6 +30,7 @@
 #include "identity.h"
 #include "keys.h"
 #include "log.h"
+#include "resumption.h"
 #include "tlsod.h"
 #include "trace.h"
 
@@ -73,6 +74,7 @@ struct hs {
 	unsigned char server_secret[TLSO_SECRET_MAX];
 	size_t client_len, server_len;
 	uint32_t peer_record_limit;	/* RFC 8449, from the peer's hello */
+	struct tlsod_peer_key peer_key;	/* a client's, with tickets on */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -264,8 +266,7 @@ static int set_priority(struct hs *h)
 		 plain_psk ? TLSOD_PSK_NO_DHE : TLSOD_NO_PSK_NO_DHE,
 		 p->legacy & TLSOD_LEGACY_RSA_KX ? "" : TLSOD_NO_RSA_KX,
 		 p->legacy & TLSOD_LEGACY_SHA1 ? "" : TLSOD_NO_SHA1,
-		 /* tlso has no way to send a ticket later on */
-		 h->server ? ":%NO_TICKETS" : "");
+		 p->session_tickets ? "" : ":%NO_TICKETS");
 	ret = gnutls_set_default_priority_append(h->s, prio, &errpos, 0);
 	if (ret < 0)
 		fail(h->out, EINVAL, "priority '%s' at '%s': %s", prio,
@@ -521,6 +522,13 @@ static int session_init(struct hs *h)
 		return -1;
 	if (ret < 0)
 		goto err;
+	/* A TLS 1.3 server's tickets go out before its handshake ends. */
+	if (h->server && h->p->session_tickets) {
+		ret = gnutls_session_ticket_enable_server(h->s,
+							  &h->p->ticket_key);
+		if (ret < 0)
+			goto err;
+	}
 	gnutls_transport_set_int(h->s, h->fd);
 	return 0;
 err:
@@ -783,6 +791,26 @@ static int check_request(struct hs *h, const struct tlsod_config *cfg)
 	return 0;
 }
 
+/*
+ * A client's session for the next handshake to this peer: TLS 1.2's
+ * ticket came with the handshake; TLS 1.3's come after DONE, to the
+ * session the worker keeps for them.
+ */
+static void keep_session(struct hs *h)
+{
+	if (gnutls_protocol_get_version(h->s) != GNUTLS_TLS1_3) {
+		tlsod_resume_save(h->s, &h->peer_key);
+		return;
+	}
+	if (!h->out->secret_len)
+		return;		/* no KeyUpdates, no tickets either */
+	h->out->held = h->s;
+	h->out->held_psk = h->psk_cli;
+	h->out->peer_key = h->peer_key;
+	h->s = NULL;
+	h->psk_cli = NULL;
+}
+
 void tlsod_handshake(const struct tlsod_config *cfg,
 		     const struct tlsod_request *req,
 		     struct tlsod_outcome *out)
@@ -810,6 +838,10 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		tlsod_trace_handshake(h.s, h.fd);
 	gnutls_handshake_set_hook_function(h.s, GNUTLS_HANDSHAKE_ANY,
 					   GNUTLS_HOOK_BOTH, hs_hook);
+	if (!h.server && h.p->session_tickets) {
+		tlsod_peer_key_of(&h.peer_key, req, h.p->name, h.fd);
+		tlsod_resume_offer(h.s, &h.peer_key);
+	}
 	nodelay_on(&h);
 	ret = run_handshake(&h, timeout_ms);
 	nodelay_restore(&h);
@@ -826,6 +858,9 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 	hand_secrets(&h);
 	h.out->record_size_limit = h.peer_record_limit;
 	peer_identity(&h);
+	h.out->resumed = gnutls_session_is_resumed(h.s);
+	if (!h.server && h.p->session_tickets)
+		keep_session(&h);
 out:
 	explicit_bzero(h.client_secret, sizeof(h.client_secret));
 	explicit_bzero(h.server_secret, sizeof(h.server_secret));
@@ -840,6 +875,12 @@ void tlsod_outcome_release(struct tlsod_outcome *out)
 	}
 	out->rx = NULL;
 	out->rx_len = 0;
+	if (out->held)
+		gnutls_deinit(out->held);
+	if (out->held_psk)
+		gnutls_psk_free_client_credentials(out->held_psk);
+	out->held = NULL;
+	out->held_psk = NULL;
 	explicit_bzero(out->tx_secret, sizeof(out->tx_secret));
 	explicit_bzero(out->rx_secret, sizeof(out->rx_secret));
 	out->secret_len = 0;

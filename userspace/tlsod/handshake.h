@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "netlink.h"
+#include "session_cache.h"
 
 struct tlsod_outcome {
 	uint32_t status;		/* 0 or a positive errno */
@@ -33,6 +34,14 @@ struct tlsod_outcome {
 	size_t secret_len;
 	unsigned char tx_secret[TLSO_SECRET_MAX];
 	unsigned char rx_secret[TLSO_SECRET_MAX];
+	bool resumed;			/* no full handshake */
+	/*
+	 * A TLS 1.3 client's session, kept for the tickets that come after
+	 * DONE (resumption.h), with the credentials it uses; NULL: none.
+	 */
+	gnutls_session_t held;
+	gnutls_psk_client_credentials_t held_psk;
+	struct tlsod_peer_key peer_key;
 };
 
 /*

@@ -47,19 +47,50 @@ void tlsod_kp_worker(int sock)
 	kp_sock = sock;
 }
 
-/* ---- the worker's side: an external key ---- */
+/* ---- the worker's side ---- */
+
+int tlsod_parent_send(const struct tlsod_msg *m)
+{
+	size_t len = sizeof(m->h) + m->h.len;
+
+	if (kp_sock < 0 || m->h.len > TLSOD_MSG_DATA_MAX)
+		return -1;
+	if (send(kp_sock, m, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		log_err("worker: to the parent: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * One request and its answer.  Nothing else can come in between: the
  * parent sends a worker no word of its own while a handshake runs.
  */
+int tlsod_parent_call(struct tlsod_msg *m)
+{
+	int ret;
+
+	if (tlsod_parent_send(m))
+		return -1;
+	do {
+		ret = tlsod_msg_recv(kp_sock, m, 0);
+	} while (ret < 0 && errno == EINTR);
+	if (ret != TLSOD_MSG_RESULT) {
+		log_err("worker: no answer from the parent (%s)",
+			ret < 0 ? strerror(errno) : ret ? "another word" :
+			"it has gone");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the worker's side: an external key ---- */
+
 static int kp_call(const struct tlsod_keyref *r, enum tlsod_msg_type type,
 		   unsigned int algo, unsigned int flags,
 		   const gnutls_datum_t *in, gnutls_datum_t *out)
 {
 	struct tlsod_msg m;
-	size_t len = sizeof(m.h) + in->size;
-	int ret;
 
 	if (kp_sock < 0 || in->size > TLSOD_MSG_DATA_MAX)
 		return GNUTLS_E_INVALID_REQUEST;
@@ -68,20 +99,8 @@ static int kp_call(const struct tlsod_keyref *r, enum tlsod_msg_type type,
 		.len = in->size,
 	};
 	memcpy(m.data, in->data, in->size);
-	if (send(kp_sock, &m, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		log_err("worker: asking the parent to sign: %s",
-			strerror(errno));
+	if (tlsod_parent_call(&m))
 		return GNUTLS_E_PK_SIGN_FAILED;
-	}
-	do {
-		ret = tlsod_msg_recv(kp_sock, &m, 0);
-	} while (ret < 0 && errno == EINTR);
-	if (ret != TLSOD_MSG_RESULT) {
-		log_err("worker: no answer from the parent to sign (%s)",
-			ret < 0 ? strerror(errno) : ret ? "another word" :
-			"it has gone");
-		return GNUTLS_E_PK_SIGN_FAILED;
-	}
 	if (m.h.status)
 		return m.h.status < 0 ? m.h.status : GNUTLS_E_PK_SIGN_FAILED;
 	out->data = gnutls_malloc(m.h.len ? m.h.len : 1);

@@ -40,7 +40,12 @@ enum tlsod_msg_type {
 	TLSOD_MSG_SIGN_DATA,	/* worker: hash and sign data with key */
 	TLSOD_MSG_DECRYPT,	/* worker: RSA-decrypt data with key */
 	TLSOD_MSG_RESULT,	/* parent: status, and the bytes if 0 */
-	TLSOD_MSG_TYPE_MAX = TLSOD_MSG_RESULT,
+	/* resumption.h's words */
+	TLSOD_MSG_HOLD,		/* worker: I keep request <id>'s session */
+	TLSOD_MSG_TICKET,	/* parent: <id>, a NewSessionTicket for it */
+	TLSOD_MSG_SESSION_PUT,	/* worker: <peer key> <session> to keep */
+	TLSOD_MSG_SESSION_TAKE,	/* worker: <peer key>; RESULT a session */
+	TLSOD_MSG_TYPE_MAX = TLSOD_MSG_SESSION_TAKE,
 };
 
 struct tlsod_msg_hdr {
@@ -86,6 +91,14 @@ int tlsod_kp_ext_key(gnutls_privkey_t *out, struct tlsod_keyref *ref);
 
 /* In a worker: the parent is at the other end of sock. */
 void tlsod_kp_worker(int sock);
+
+/*
+ * The worker's side: send m (h.len bytes of data) to the parent; with
+ * tlsod_parent_call() also wait for its RESULT, into m.  0, or -1 when
+ * the parent did not answer as it should (logged).
+ */
+int tlsod_parent_send(const struct tlsod_msg *m);
+int tlsod_parent_call(struct tlsod_msg *m);
 
 /*
  * In the parent: answer m, a worker's request, with keys (nkeys of

@@ -33,11 +33,15 @@
 #include "netlink.h"
 #include "notify.h"
 #include "privilege.h"
+#include "resumption.h"
+#include "session_cache.h"
 #include "tlsod.h"
 #include "worker.h"
 
 /* Beyond this many handshakes at once, READYs wait for a free slot. */
 #define TLSOD_MAX_WORKERS	256
+/* Session tickets waiting for their busy worker to listen again. */
+#define TLSOD_TICKETS_QUEUED_MAX	32
 
 struct daemon {
 	struct tlsod_config *cfg;
@@ -50,7 +54,24 @@ struct daemon {
 		unsigned int gen;	/* the configuration it runs */
 		struct tlsod_config *cfg;	/* that one, for its keys */
 		bool idle;	/* waiting for a TAKE */
+		/* between handshakes (HOLD or IDLE): tickets may go to it */
+		bool listening;
+		/* the requests whose sessions it holds (resumption.h) */
+		uint64_t held[TLSOD_HELD_MAX];
+		unsigned int held_next;
 	} w[TLSOD_MAX_WORKERS];
+	/*
+	 * Tickets for a worker in a handshake, or for a request no worker
+	 * has claimed yet: on loopback a server's tickets reach the parent
+	 * before the worker's HOLD.
+	 */
+	struct queued_ticket {
+		pid_t pid;	/* 0: a free slot; -1: not claimed yet */
+		uint64_t id;
+		int64_t since_ms;
+		struct tlsod_msg m;
+	} *tickets;		/* TLSOD_TICKETS_QUEUED_MAX of them */
+	struct tlsod_session_cache *sessions;
 	/* Configurations replaced by a reload that workers still run. */
 	struct tlsod_config *retired[TLSOD_MAX_WORKERS];
 	unsigned int workers;	/* running */
@@ -265,6 +286,8 @@ static void reload(struct daemon *d)
 		log_warn("user = takes effect when tlsod starts, not at a reload");
 	d->cfg = cfg;
 	d->gen++;
+	/* sessions made under the old trust are not resumed under the new */
+	tlsod_scache_clear(d->sessions);
 	retire_config(d, old);
 	dismiss_idle(d);
 	log_profiles(cfg, "reloaded");
@@ -284,7 +307,8 @@ static int block_signals(sigset_t *set)
 /*
  * A worker keeps nothing of the parent's but the configuration, and of
  * that no private key: not of the configuration it runs, nor of those
- * retired ones that its memory holds too.
+ * retired ones that its memory holds too.  (It keeps the profiles'
+ * ticket keys: GnuTLS seals and opens tickets in the worker.)
  */
 static void leave_parent(struct daemon *d)
 {
@@ -299,6 +323,11 @@ static void leave_parent(struct daemon *d)
 	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
 		if (d->retired[i])
 			tlsod_config_drop_keys(d->retired[i]);
+	/* Other peers' sessions, and other workers' tickets. */
+	tlsod_scache_free(d->sessions);
+	d->sessions = NULL;
+	explicit_bzero(d->tickets, TLSOD_TICKETS_QUEUED_MAX *
+				   sizeof(*d->tickets));
 }
 
 static struct worker *worker_of(struct daemon *d, pid_t pid)
@@ -358,6 +387,7 @@ static void start_workers(struct daemon *d)
 				break;
 		if (i < TLSOD_MAX_WORKERS) {
 			d->w[i].idle = false;
+			d->w[i].listening = false;
 			tell(&d->w[i], TLSOD_MSG_TAKE);
 			d->waiting--;
 			continue;
@@ -373,6 +403,167 @@ static void start_workers(struct daemon *d)
 	if (d->waiting && !d->stopping)
 		log_debug("%u workers busy, %u requests wait", d->workers,
 			  d->waiting);
+}
+
+/* ---- resumption: tickets to their workers, and the session cache ---- */
+
+static struct worker *holder_of(struct daemon *d, uint64_t id)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < TLSOD_MAX_WORKERS; i++) {
+		if (!d->w[i].pid || d->w[i].sock < 0)
+			continue;
+		for (j = 0; j < TLSOD_HELD_MAX; j++)
+			if (d->w[i].held[j] == id)
+				return &d->w[i];
+	}
+	return NULL;
+}
+
+/* Never blocks the parent: a worker that does not read loses it. */
+static void send_ticket(struct worker *w, const struct tlsod_msg *m)
+{
+	size_t len = sizeof(m->h) + m->h.len;
+
+	if (send(w->sock, m, len, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	    (ssize_t)len)
+		log_debug("worker %d: a session ticket: %s", (int)w->pid,
+			  strerror(errno));
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_ticket(void *arg, uint64_t id, const void *msg, size_t len)
+{
+	struct daemon *d = arg;
+	struct worker *w = id ? holder_of(d, id) : NULL;
+	int64_t now = mono_ms();
+	struct queued_ticket *q = NULL;
+	struct tlsod_msg m;
+	unsigned int i;
+
+	m.h = (struct tlsod_msg_hdr){ .type = TLSOD_MSG_TICKET,
+				      .len = sizeof(id) + len };
+	memcpy(m.data, &id, sizeof(id));
+	memcpy(m.data + sizeof(id), msg, len);
+	if (w && w->listening) {
+		send_ticket(w, &m);
+		return;
+	}
+	/*
+	 * A worker in a handshake hears only the answers it waits for; a
+	 * claim may be on its way.  Unclaimed ones wait as long as a
+	 * worker keeps a session for its tickets.
+	 */
+	for (i = 0; i < TLSOD_TICKETS_QUEUED_MAX && !q; i++) {
+		struct queued_ticket *t = &d->tickets[i];
+
+		if (t->pid == -1 && now - t->since_ms > TLSOD_TICKET_WAIT_MS)
+			t->pid = 0;
+		if (!t->pid)
+			q = t;
+	}
+	if (!q) {
+		log_debug("a session ticket for request %llu dropped: %d wait already",
+			  (unsigned long long)id, TLSOD_TICKETS_QUEUED_MAX);
+		return;
+	}
+	*q = (struct queued_ticket){ .pid = w ? w->pid : -1, .id = id,
+				     .since_ms = now, .m = m };
+}
+
+/* A worker listens again (or is gone, send false): its tickets now. */
+static void flush_tickets(struct daemon *d, struct worker *w, bool send)
+{
+	unsigned int i;
+
+	for (i = 0; i < TLSOD_TICKETS_QUEUED_MAX; i++) {
+		if (d->tickets[i].pid != w->pid)
+			continue;
+		if (send)
+			send_ticket(w, &d->tickets[i].m);
+		d->tickets[i].pid = 0;
+	}
+}
+
+/* w has claimed request id: the tickets that came before the claim. */
+static void claim_tickets(struct daemon *d, struct worker *w, uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < TLSOD_TICKETS_QUEUED_MAX; i++)
+		if (d->tickets[i].pid == -1 && d->tickets[i].id == id)
+			d->tickets[i].pid = w->pid;
+}
+
+static int64_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * HOLD, SESSION_PUT, SESSION_TAKE.  The session bytes are a worker's,
+ * kept and handed back as they are: only a worker's GnuTLS reads them.
+ */
+static int on_resumption(struct daemon *d, struct worker *w,
+			 struct tlsod_msg *m, char *why, size_t whysize)
+{
+	const size_t klen = sizeof(struct tlsod_peer_key);
+	struct tlsod_peer_key key;
+	uint64_t id;
+	size_t n;
+
+	if (m->h.key || m->h.algo || m->h.status ||
+	    (m->h.type != TLSOD_MSG_SESSION_PUT && m->h.flags)) {
+		snprintf(why, whysize, "word %u with fields set", m->h.type);
+		return -1;
+	}
+	switch (m->h.type) {
+	case TLSOD_MSG_HOLD:
+		if (m->h.len != sizeof(id))
+			break;
+		memcpy(&id, m->data, sizeof(id));
+		w->held[w->held_next++ % TLSOD_HELD_MAX] = id;
+		w->listening = true;
+		claim_tickets(d, w, id);
+		flush_tickets(d, w, true);
+		return 0;
+	case TLSOD_MSG_SESSION_PUT:
+		if (m->h.len <= klen || !m->h.flags)
+			break;
+		memcpy(&key, m->data, klen);
+		if (w->gen == d->gen &&
+		    tlsod_scache_put(d->sessions, &key, m->data + klen,
+				     m->h.len - klen, m->h.flags, mono_s()))
+			log_warn("session cache: out of memory");
+		explicit_bzero(m->data, m->h.len);
+		return 0;
+	case TLSOD_MSG_SESSION_TAKE:
+		if (m->h.len != klen)
+			break;
+		memcpy(&key, m->data, klen);
+		n = tlsod_scache_take(d->sessions, &key, m->data,
+				      sizeof(m->data), mono_s());
+		m->h = (struct tlsod_msg_hdr){ .type = TLSOD_MSG_RESULT,
+					       .len = n };
+		if (send(w->sock, m, sizeof(m->h) + n, MSG_NOSIGNAL) < 0)
+			log_warn("worker %d: %s", (int)w->pid,
+				 strerror(errno));
+		explicit_bzero(m->data, n);
+		return 0;
+	}
+	snprintf(why, whysize, "word %u of %u bytes", m->h.type, m->h.len);
+	return -1;
 }
 
 /* Its end of the pair closed; reap() frees the slot once it exits. */
@@ -436,6 +627,12 @@ static void on_worker(struct daemon *d, struct worker *w)
 		}
 		explicit_bzero(m.data, sizeof(m.data));
 		return;
+	case TLSOD_MSG_HOLD:
+	case TLSOD_MSG_SESSION_PUT:
+	case TLSOD_MSG_SESSION_TAKE:
+		if (on_resumption(d, w, &m, why, sizeof(why)))
+			distrust(w, why);
+		return;
 	default:
 		snprintf(why, sizeof(why), "message type %d from a worker",
 			 type);
@@ -443,6 +640,8 @@ static void on_worker(struct daemon *d, struct worker *w)
 		return;
 	}
 	if (type == TLSOD_MSG_IDLE) {
+		w->listening = true;
+		flush_tickets(d, w, true);
 		w->idle = !d->stopping && w->gen == d->gen;
 		if (!w->idle)
 			tell(w, TLSOD_MSG_QUIT);
@@ -464,6 +663,7 @@ static void reap(struct daemon *d)
 		if (w) {
 			struct tlsod_config *cfg = w->cfg;
 
+			flush_tickets(d, w, false);
 			if (w->sock >= 0)
 				close(w->sock);
 			*w = (struct worker){ .sock = -1 };
@@ -590,6 +790,12 @@ static int setup(struct daemon *d)
 		log_err("signalfd: %s", strerror(errno));
 		return -1;
 	}
+	d->tickets = calloc(TLSOD_TICKETS_QUEUED_MAX, sizeof(*d->tickets));
+	d->sessions = tlsod_scache_new();
+	if (!d->tickets || !d->sessions) {
+		log_err("out of memory");
+		return -1;
+	}
 	ret = tlsod_listen(&d->nl);
 	if (ret == -ENOENT) {
 		log_err("tlso module not loaded (no generic netlink family '%s')",
@@ -601,6 +807,7 @@ static int setup(struct daemon *d)
 			TLSO_GENL_NAME, strerror(-ret));
 		return -1;
 	}
+	tlsod_listener_on_ticket(d->nl, on_ticket, d);
 	return 0;
 }
 
@@ -635,6 +842,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
 		release_config(&d, d.retired[i]);
 	tlsod_config_free(d.cfg);
+	tlsod_scache_free(d.sessions);
+	free(d.tickets);
 	close(d.sfd);
 	return ret;
 }

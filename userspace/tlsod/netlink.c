@@ -29,6 +29,8 @@ struct tlsod_listener {
 	bool follow;		/* subscribed to nlctrl's notifications */
 	bool reresolve;		/* the family came back: join again */
 	unsigned int ready;
+	tlsod_ticket_fn on_ticket;
+	void *ticket_arg;
 };
 
 struct tlsod_worker_nl {
@@ -117,6 +119,44 @@ static void on_ctrl(struct tlsod_listener *l, struct nlmsghdr *nlh,
 	}
 }
 
+/*
+ * A session ticket for a client's worker: one whole NewSessionTicket,
+ * as the kernel bounds it.  Checked again here all the same: the parent
+ * hands it on to a worker.
+ */
+static void on_ticket(struct tlsod_listener *l, struct nlmsghdr *nlh)
+{
+	static struct nla_policy policy[TLSO_A_MAX + 1] = {
+		[TLSO_A_REQ_ID] = { .type = NLA_U64 },
+		[TLSO_A_TICKET] = { .type = NLA_UNSPEC,
+				    .maxlen = TLSO_TICKET_MSG_MAX },
+	};
+	struct nlattr *tb[TLSO_A_MAX + 1];
+	const unsigned char *m;
+	size_t len;
+
+	if (!l->on_ticket ||
+	    genlmsg_parse(nlh, 0, tb, TLSO_A_MAX, policy) < 0 ||
+	    !tb[TLSO_A_REQ_ID] || !tb[TLSO_A_TICKET])
+		return;
+	m = nla_data(tb[TLSO_A_TICKET]);
+	len = nla_len(tb[TLSO_A_TICKET]);
+	if (len < 4 || len > TLSO_TICKET_MSG_MAX || m[0] != 4 ||
+	    ((size_t)m[1] << 16 | m[2] << 8 | m[3]) != len - 4) {
+		log_warn("a malformed session ticket from the kernel (%zu bytes)",
+			 len);
+		return;
+	}
+	l->on_ticket(l->ticket_arg, nla_get_u64(tb[TLSO_A_REQ_ID]), m, len);
+}
+
+void tlsod_listener_on_ticket(struct tlsod_listener *l, tlsod_ticket_fn fn,
+			      void *arg)
+{
+	l->on_ticket = fn;
+	l->ticket_arg = arg;
+}
+
 static int on_listener_msg(struct nl_msg *msg, void *arg)
 {
 	struct tlsod_listener *l = arg;
@@ -129,6 +169,8 @@ static int on_listener_msg(struct nl_msg *msg, void *arg)
 	if (l->family >= 0 && nlh->nlmsg_type == l->family) {
 		if (gh->cmd == TLSO_CMD_READY)
 			l->ready++;
+		else if (gh->cmd == TLSO_CMD_TICKET)
+			on_ticket(l, nlh);
 	} else if (nlh->nlmsg_type == GENL_ID_CTRL && l->follow) {
 		on_ctrl(l, nlh, gh->cmd);
 	}
@@ -499,7 +541,11 @@ int tlsod_done(struct tlsod_worker_nl *w, const struct tlsod_request *req,
 		if (!ret && res->ku_records)
 			ret = nla_put_u32(msg, TLSO_A_KU_RECORDS,
 					  res->ku_records);
+		if (!ret && res->tickets)
+			ret = nla_put_flag(msg, TLSO_A_TICKETS);
 	}
+	if (!ret && ok && res->resumed)
+		ret = nla_put_flag(msg, TLSO_A_RESUMED);
 	ret = ret < 0 ? ret : 0;
 	if (ret < 0) {
 		wipe_msg(msg);

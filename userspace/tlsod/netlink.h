@@ -6,6 +6,7 @@
 #ifndef TLSOD_NETLINK_H
 #define TLSOD_NETLINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,12 @@ int tlsod_listener_fd(const struct tlsod_listener *l);
  * module is unloaded and loaded again.
  */
 int tlsod_listener_read(struct tlsod_listener *l, unsigned int *ready);
+
+/* Called from tlsod_listener_read() for each TLSO_CMD_TICKET. */
+typedef void (*tlsod_ticket_fn)(void *arg, uint64_t id, const void *msg,
+				size_t len);
+void tlsod_listener_on_ticket(struct tlsod_listener *l, tlsod_ticket_fn fn,
+			      void *arg);
 
 /*
  * Close this copy of the socket.  The group is left when the last copy
@@ -86,6 +93,8 @@ struct tlsod_result {
 	uint32_t hash;			/* TLSO_HASH_* */
 	uint32_t ku_records;		/* 0: not sent */
 	uint32_t record_size_limit;	/* the peer's, RFC 8449; 0: none */
+	bool tickets;			/* pass TLS 1.3 tickets up */
+	bool resumed;
 	size_t secret_len;
 	const void *tx_secret;
 	const void *rx_secret;

@@ -166,6 +166,20 @@ static bool x_u16(struct line *l, struct rd *r, enum ctx c)
 	return true;
 }
 
+/* RFC 5077 3.2: the client's ticket is the server's own sealed state,
+ * opaque to all but it; only its size tells anything here. */
+static bool x_session_ticket(struct line *l, struct rd *r, enum ctx c)
+{
+	/* the server's is always empty: leave any body as unexpected */
+	if (c == C_SH)
+		return true;
+	if (c != C_CH)
+		return x_len(l, r, c);
+	tlsod_line_add(l, "ticket %zu bytes (offered to resume)", r->n);
+	tlsod_rd_skip_all(r);
+	return true;
+}
+
 static bool psk_identities(struct line *l, struct rd *r)
 {
 	struct rd ids, id, copy;
@@ -187,12 +201,31 @@ static bool psk_identities(struct line *l, struct rd *r)
 	return whole;
 }
 
+/* One binder per identity, in the same order: an HMAC as long as its
+ * PSK's hash, which tells SHA-256 (32) from SHA-384 (48) suites. */
+static bool psk_binders(struct line *l, struct rd *r)
+{
+	struct rd binders, b, copy;
+	unsigned int n = 0;
+	bool whole = tlsod_rd_vec(r, 2, &binders);
+
+	copy = binders;
+	while (tlsod_rd_vec(&copy, 1, &b))
+		n++;
+	tlsod_line_add(l, "%u binder%s", n, n == 1 ? "" : "s");
+	while (binders.n) {
+		if (!tlsod_rd_vec(&binders, 1, &b))
+			return false;
+		tlsod_line_add(l, "%zu bytes", b.n);
+	}
+	return whole;
+}
+
+/* RFC 8446 4.2.11: what the client offers to resume with, and which of
+ * them the server took. */
 static bool x_pre_shared_key(struct line *l, struct rd *r, enum ctx c)
 {
-	struct rd binders, b;
-	unsigned int n = 0;
 	uint32_t sel;
-	bool whole;
 
 	if (c == C_SH) {
 		if (!tlsod_rd_uint(r, 2, &sel))
@@ -202,22 +235,18 @@ static bool x_pre_shared_key(struct line *l, struct rd *r, enum ctx c)
 	}
 	if (c != C_CH)
 		return x_len(l, r, c);
-	if (!psk_identities(l, r))
-		return false;
-	whole = tlsod_rd_vec(r, 2, &binders);
-	while (binders.n) {
-		if (!tlsod_rd_vec(&binders, 1, &b))
-			return false;
-		n++;
-	}
-	tlsod_line_add(l, "%u binder%s", n, n == 1 ? "" : "s");
-	return whole;
+	return psk_identities(l, r) && psk_binders(l, r);
 }
 
+/* RFC 8446 4.2.10: a flag in the hellos (see empty_exts), a limit in
+ * a ticket. */
 static bool x_early_data(struct line *l, struct rd *r, enum ctx c)
 {
 	uint32_t v;
 
+	/* must be empty: what is there is left to show as unexpected */
+	if (c == C_CH || c == C_EE)
+		return true;
 	if (c != C_NST)
 		return x_len(l, r, c);
 	if (!tlsod_rd_uint(r, 4, &v))
@@ -347,7 +376,7 @@ static const struct ext {
 	{ 32, "ticket_pinning", NULL },
 	{ 33, "tls_cert_with_extern_psk", NULL },
 	{ 34, "delegated_credential", NULL },
-	{ 35, "session_ticket", NULL },
+	{ 35, "session_ticket", x_session_ticket },
 	{ 36, "TLMSP", NULL },
 	{ 37, "TLMSP_proxying", NULL },
 	{ 38, "TLMSP_delegate", NULL },
@@ -373,6 +402,29 @@ static const struct ext {
 	{ 0xfe0d, "encrypted_client_hello", NULL },
 	{ 0xff01, "renegotiation_info", x_renegotiation },
 };
+
+/* Extensions whose empty body means something the name alone does not
+ * say, in the message it is in.  Resumption hinges on these, so the
+ * trace spells them out. */
+static const struct empty_ext {
+	uint16_t type;
+	enum ctx c;
+	const char *means;
+} empty_exts[] = {
+	{ 35, C_CH, "asking for a ticket" },
+	{ 35, C_SH, "a NewSessionTicket will follow" },
+	{ 42, C_CH, "early data follows" },
+	{ 42, C_EE, "early data accepted" },
+};
+
+static void show_empty(struct line *l, uint32_t type, enum ctx c)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(empty_exts); i++)
+		if (empty_exts[i].type == type && empty_exts[i].c == c)
+			tlsod_line_add(l, "empty (%s)", empty_exts[i].means);
+}
 
 static const struct ext *find_ext(uint32_t type)
 {
@@ -411,6 +463,8 @@ static bool show_ext(struct tr *t, int indent, uint32_t type,
 			 ext_name(type, buf, sizeof(buf)));
 	if (body->n)
 		ok = show(&l, body, c);
+	else if (whole)
+		show_empty(&l, type, c);
 	if (!ok || !whole)
 		tlsod_line_cut(&l);
 	else if (body->n)

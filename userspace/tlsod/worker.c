@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "handshake.h"
 #include "keyproxy.h"
 #include "log.h"
+#include "resumption.h"
 #include "tlsod.h"
 #include "worker.h"
 
@@ -51,10 +53,11 @@ static void log_outcome(const struct tlsod_request *req,
 	tlsod_esc(prof, sizeof(prof), (const unsigned char *)profile,
 		  strnlen(profile, TLSO_PROFILE_SIZE));
 	if (out->status == 0) {
-		log_info("handshake fd %d role %s peer '%s' profile '%s': ok, %s %s, peer %s '%s'%s",
+		log_info("handshake fd %d role %s peer '%s' profile '%s': ok, %s %s%s, peer %s '%s'%s",
 			 req->fd, tlsod_role_name(req->role), peer, prof,
-			 out->version, out->cipher, auth_name(out->peer_auth),
-			 out->peer_identity,
+			 out->version, out->cipher,
+			 out->resumed ? ", resumed" : "",
+			 auth_name(out->peer_auth), out->peer_identity,
 			 out->rx_len ? ", data read ahead" : "");
 		return;
 	}
@@ -136,12 +139,20 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		.hash = out.hash,
 		.ku_records = out.ku_records,
 		.record_size_limit = out.record_size_limit,
+		.tickets = out.held != NULL,
+		.resumed = out.resumed,
 		.secret_len = out.secret_len,
 		.tx_secret = out.tx_secret,
 		.rx_secret = out.rx_secret,
 	};
 	ret = tlsod_done(w, &req, &res);
 	log_outcome(&req, &out);
+	if (!ret && out.held && req.have_id) {
+		tlsod_resume_hold(req.id, out.held, out.held_psk,
+				  &out.peer_key);
+		out.held = NULL;
+		out.held_psk = NULL;
+	}
 	if (ret == -ENOENT)
 		log_warn("DONE for fd %d: the request had already ended (timed out or cancelled)",
 			 req.fd);
@@ -162,22 +173,58 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 	return 0;
 }
 
-/* The parent's next word, within ms (-1: no limit); 0 when none came. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The parent's next word, within ms (-1: no limit); 0 when none came.
+ * Session tickets for the sessions this worker holds are taken in on
+ * the way, and are no word.
+ */
 static int hear(int sock, int ms)
 {
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	int64_t until = ms < 0 ? -1 : mono_ms() + ms;
 	struct tlsod_msg m;
-	int n;
+	int n, left = ms;
 
-	do {
-		n = poll(&pfd, 1, ms);
-	} while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return 0;
-	n = tlsod_msg_recv(sock, &m, 0);
-	if (n <= 0)
-		return TLSOD_MSG_QUIT;	/* the parent is gone */
-	return n;
+	for (;;) {
+		do {
+			n = poll(&pfd, 1, left);
+		} while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return 0;
+		n = tlsod_msg_recv(sock, &m, 0);
+		if (n <= 0)
+			return TLSOD_MSG_QUIT;	/* the parent is gone */
+		if (n != TLSOD_MSG_TICKET)
+			return n;
+		tlsod_resume_ticket(&m);
+		if (until >= 0) {
+			left = until - mono_ms();
+			if (left < 0)
+				left = 0;
+		}
+	}
+}
+
+/*
+ * A worker that is to go may still hold sessions whose tickets are on
+ * their way: it waits for them first (the parent gives it no request
+ * meanwhile, since it did not say IDLE), within TLSOD_TICKET_WAIT_MS.
+ */
+static void wait_tickets(int sock)
+{
+	int ms;
+
+	while ((ms = tlsod_resume_wait_ms()) > 0)
+		if (hear(sock, ms) == TLSOD_MSG_QUIT)
+			break;
 }
 
 /*
@@ -198,10 +245,16 @@ void tlsod_worker_run(const struct tlsod_config *cfg, int sock,
 	for (;;) {
 		status |= tlsod_serve_one(cfg, &nl);
 		alarm(0);
-		if (!tlsod_opts.worker_idle_ms ||
-		    tlsod_msg_send_word(sock, TLSOD_MSG_IDLE))
+		if (!tlsod_opts.worker_idle_ms) {
+			wait_tickets(sock);
+			break;
+		}
+		if (tlsod_msg_send_word(sock, TLSOD_MSG_IDLE))
 			break;
 		c = hear(sock, tlsod_opts.worker_idle_ms);
+		/* still idle, for the tickets of the sessions it holds */
+		while (!c && tlsod_resume_wait_ms() > 0)
+			c = hear(sock, tlsod_resume_wait_ms());
 		if (!c && !tlsod_msg_send_word(sock, TLSOD_MSG_QUIT))
 			c = hear(sock, -1);
 		if (c != TLSOD_MSG_TAKE)

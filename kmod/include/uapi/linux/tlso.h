@@ -181,7 +181,16 @@ struct tlso_handshake_status {
 	 * fingerprint when they do not fit; for PSK the identity.
 	 */
 	char peer_identity[TLSO_IDENTITY_SIZE];
+	__u32 flags;		/* TLSO_HS_F_* (DONE only, else 0) */
 };
+
+/*
+ * struct tlso_handshake_status's flags.  getsockopt fills as much of the
+ * struct as len asks for, down to TLSO_HANDSHAKE_STATUS_SIZE_V1 (the
+ * struct before flags; less is EINVAL), and sets len to what it wrote.
+ */
+#define TLSO_HS_F_RESUMED	0x1	/* a resumed session: no full handshake */
+#define TLSO_HANDSHAKE_STATUS_SIZE_V1	272
 
 /*
  * TLSO_INFO, level SOL_TLS, on any socket with tlso attached: this
@@ -243,7 +252,8 @@ struct tlso_info {
  * daemon took, is ENOENT; an attribute outside its policy is ERANGE.
  *
  * On a socket tlsod set up, what the peer sends after the handshake is
- * handled in the kernel: TLS 1.3 session tickets are dropped, close_notify
+ * handled in the kernel: TLS 1.3 session tickets are dropped (or passed
+ * up, TLSO_A_TICKETS), close_notify
  * reads as end of file, any other alert as ECONNRESET; shutdown(SHUT_WR)
  * and close() send close_notify.  A TLS 1.3 KeyUpdate is handled too when
  * DONE carried the traffic secrets (TLSO_A_TX_SECRET, TLSO_A_RX_SECRET,
@@ -326,6 +336,17 @@ enum {
 #define TLSO_RECORD_SIZE_LIMIT_MIN	64
 #define TLSO_RECORD_SIZE_LIMIT_MAX	16385
 
+/*
+ * TLS 1.3 session tickets on a client socket tlsod set up with
+ * TLSO_A_TICKETS: the first TLSO_TICKETS_MAX NewSessionTicket messages of
+ * at most TLSO_TICKET_MSG_MAX bytes each are multicast to the daemons'
+ * group in TLSO_CMD_TICKET, with the request's TLSO_A_REQ_ID, for tlsod
+ * to turn into a session it can resume; the rest are dropped (counted in
+ * tlso_stat).  Never read by the application.
+ */
+#define TLSO_TICKETS_MAX	4
+#define TLSO_TICKET_MSG_MAX	4096
+
 /* The longest traffic secret (SHA-384's). */
 #define TLSO_SECRET_MAX		48
 
@@ -347,6 +368,7 @@ enum {
 	TLSO_CMD_READY,		/* kernel -> group: a request is queued */
 	TLSO_CMD_ACCEPT,	/* daemon -> kernel: give me the next one */
 	TLSO_CMD_DONE,		/* daemon -> kernel: this one has ended */
+	TLSO_CMD_TICKET,	/* kernel -> group: a TLS 1.3 session ticket */
 	__TLSO_CMD_MAX
 };
 
@@ -395,6 +417,18 @@ enum {
 	 * TLSO_RECORD_SIZE_LIMIT_MAX (else ERANGE).
 	 */
 	TLSO_A_RECORD_SIZE_LIMIT,
+	/*
+	 * flag, in DONE with the secrets, client role: pass the server's
+	 * session tickets up (TLSO_CMD_TICKET) instead of dropping them.
+	 */
+	TLSO_A_TICKETS,
+	/*
+	 * In TICKET, with TLSO_A_REQ_ID: one NewSessionTicket message,
+	 * type and length bytes included, at most TLSO_TICKET_MSG_MAX.
+	 */
+	TLSO_A_TICKET,
+	/* flag, in DONE: the session was resumed (TLSO_HS_F_RESUMED) */
+	TLSO_A_RESUMED,
 	__TLSO_A_MAX
 };
 
@@ -420,5 +454,8 @@ enum {
 /* KeyUpdates tlso sent and took in itself (tlsod's sockets) */
 #define TLSO_STAT_TX_KEY_UPDATE	"TlsoTxKeyUpdate"
 #define TLSO_STAT_RX_KEY_UPDATE	"TlsoRxKeyUpdate"
+/* TLS 1.3 session tickets passed up to tlsod, and those dropped */
+#define TLSO_STAT_TICKET_UP	"TlsoTicketUp"
+#define TLSO_STAT_TICKET_DROP	"TlsoTicketDrop"
 
 #endif /* _UAPI_LINUX_TLSO_H */
