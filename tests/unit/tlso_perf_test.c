@@ -15,9 +15,10 @@
  *		bytes received, gbps == bytes * 8 / seconds / 1e9, sums
  *		that add up, CPU figures from both ends, no records
  *   gnutls	each version and cipher: negotiated as asked, records
- *		counted, -R, --rx-only, --handshakes
- *   tls	the defaults, --handshakes with -P, a wrong name and an
- *		untrusted CA, a server without a certificate (exit 1)
+ *		counted, -R, --rx-only, --handshakes, --handshakes --resume
+ *   tls	the defaults, --handshakes with -P (full and resumed), a
+ *		wrong name and an untrusted CA, a server without a
+ *		certificate (exit 1)
  *
  * The processes, ports and files come from tlsod_env.h (tenv_*), whose
  * GnuTLS parts are not used here; the certificates are made with
@@ -401,7 +402,8 @@ TEST_F(cli, help_lists_every_option)
 		"--bind", "-1", "--one-off", "-t", "--time", "-n", "--bytes",
 		"-l", "--length", "-P", "--parallel", "-R", "--reverse", "-J",
 		"--json", "-i", "--interval", "--mode", "--tls", "--cipher",
-		"--keys", "--sendfile", "--rx-only", "--handshakes", "--cert",
+		"--keys", "--sendfile", "--rx-only", "--handshakes", "--resume",
+		"--cert",
 		"--key", "--ca", "--name", "--profile", "-h", "--help",
 		"plain", "tlso", "ktls", "gnutls", "static", "handshake",
 		"aes-gcm-128", "aes-gcm-256", "chacha20-poly1305",
@@ -478,6 +480,13 @@ static const struct bad_line bad_lines[] = {
 	  { "handshake" } },
 	{ { CLIENT, "--mode", "gnutls", "--handshakes", "-1" },
 	  { "handshake" } },
+	{ { CLIENT, "--mode", "gnutls", "--resume" },
+	  { "--resume", "--handshakes" } },
+	{ { CLIENT, "--mode", "gnutls", "--resume", "-n", "1M" },
+	  { "--resume", "--handshakes" } },
+	{ { CLIENT, "--mode", "plain", "--handshakes", "5", "--resume" },
+	  { "plain" } },
+	{ { "-s", "-p", "PORT", "--resume" }, { "--resume", "client" } },
 	{ { CLIENT, "--mode", "gnutls", "--rx-only" }, { "rx-only", "-n" } },
 	{ { CLIENT, "--mode", "gnutls", "--rx-only", "-t", "1" },
 	  { "rx-only", "-n" } },
@@ -839,12 +848,35 @@ TEST_F(gnutls, handshakes)
 				  ARGS("--handshakes", "5"));
 
 	EXPECT_JSON(&self->t.e, r.cli->out, ".params.handshakes == 5",
-		    ".intervals == []", ".end.handshakes == 5",
-		    ".end.failed == 0", ".end.seconds > 0",
-		    ".end.per_second > 0",
+		    ".params.resume == false", ".intervals == []",
+		    ".end.handshakes == 5", ".end.kind == \"full\"",
+		    ".end.failed == 0", ".end.wrong_kind == 0",
+		    ".end.seconds > 0", ".end.per_second > 0",
 		    ".end.per_second * .end.seconds | . > 4.9 and . < 5.1",
 		    ".end.latency_ms | .min > 0 and .min <= .p50 and .p50 <= .p99 and .p99 <= .max",
 		    ".end.cpu.client | cpu_ok", ".end.cpu.server | cpu_ok");
+}
+
+/*
+ * --resume: every handshake counted resumed the session the one before
+ * left (TLS 1.2's ticket, TLS 1.3's PSK), none of them full; the
+ * unmeasured first one is not counted.  Both ends say so.
+ */
+TEST_F(gnutls, handshakes_resumed)
+{
+	struct pair r = gnutls_ok(&self->t, variant->tls, variant->cipher,
+				  ARGS("--handshakes", "5", "--resume"));
+
+	EXPECT_JSON(&self->t.e, r.cli->out, ".params.handshakes == 5",
+		    ".params.resume == true", ".intervals == []",
+		    ".end.handshakes == 5", ".end.kind == \"resumed\"",
+		    ".end.failed == 0", ".end.wrong_kind == 0",
+		    ".end.per_second * .end.seconds | . > 4.9 and . < 5.1",
+		    ".end.latency_ms | .min > 0 and .min <= .p50 and .p50 <= .p99 and .p99 <= .max",
+		    ".end.cpu.client | cpu_ok", ".end.cpu.server | cpu_ok");
+	EXPECT_JSON(&self->t.e, r.srv->out, ".params.resume == true",
+		    ".end.handshakes == 5", ".end.kind == \"resumed\"",
+		    ".end.failed == 0");
 }
 
 PERF_FIXTURE(tls, true)
@@ -886,6 +918,37 @@ TEST_F(tls, handshakes_parallel)
 	EXPECT_EXIT(cli, 0, 0);
 	EXPECT_EXIT(srv, 0, SERVER_MS);
 	EXPECT_TRUE(file_says(cli->out, WORDS("handshake")));
+}
+
+/*
+ * --resume with -P: each stream resumes its own sessions; 7 in all over
+ * 3 streams, after one unmeasured handshake each.  The text says which
+ * kind was measured.
+ */
+TEST_F(tls, handshakes_resumed_parallel)
+{
+	struct tenv *e = &self->t.e;
+	struct tproc *srv, *cli;
+	char port[8];
+
+	cli = perf_pair(e, self->t.srv, ARGS("--mode", "gnutls", "--ca",
+					     self->t.ca, "--name", "localhost",
+					     "--handshakes", "7", "-P", "3",
+					     "--resume")).cli;
+	EXPECT_EXIT(cli, 0, 0);
+	EXPECT_JSON(e, cli->out, ".end.handshakes == 7", ".end.failed == 0",
+		    ".end.kind == \"resumed\"", ".end.wrong_kind == 0",
+		    ".params.streams == 3", ".params.resume == true");
+
+	srv = perf_server(e, port, ARGS("-1", "--cert", self->t.cert,
+					"--key", self->t.key));
+	cli = perf_client(e, "text", port,
+			  ARGS("--mode", "gnutls", "--ca", self->t.ca, "--name",
+			       "localhost", "--handshakes", "3", "--resume"));
+	EXPECT_EXIT(cli, 0, 0);
+	EXPECT_EXIT(srv, 0, SERVER_MS);
+	EXPECT_TRUE(file_says(cli->out, WORDS("3 resumed in")));
+	EXPECT_TRUE(file_says(srv->out, WORDS("3 resumed in")));
 }
 
 /* The certificate is not for the name asked, or not from the CA given. */

@@ -266,12 +266,25 @@ static const struct run tlsod_runs[] = {
 	{ "tlso --tls 1.2 where the profiles agree on 1.3", TLSOD_SRV,
 	  { TLSOD_CLI, "-n", "256K", "--tls", "1.2" },
 	  .status = 1, .says = { "1.2", "1.3", "version" } },
-	{ "tlso --handshakes 3", TLSOD_SRV, { TLSOD_CLI, "--handshakes", "3" },
-	  .json = ".params.handshakes == 3 and .end.handshakes == 3" },
+	{ "tlso --handshakes 3", TLSOD_SRV,
+	  { TLSOD_CLI, "--profile", "full", "--handshakes", "3" },
+	  .json = ".params.handshakes == 3 and .end.handshakes == 3"
+	     " and .end.kind == \"full\"" },
+	{ "tlso --handshakes 3 --resume", TLSOD_SRV,
+	  { TLSOD_CLI, "--handshakes", "3", "--resume" },
+	  .json = ".params.handshakes == 3 and .end.handshakes == 3"
+	     " and .end.kind == \"resumed\" and .end.wrong_kind == 0" },
 };
 
+/* "full": the default profile with resumption off, for full handshakes. */
 TEST_F_TIMEOUT(perf, tlso_through_tlsod, 300)
 {
+	char ca[PATH_MAX], extra[PATH_MAX + 64];
+
+	tenv_pki(&self->e, ca, sizeof(ca), PKI_CA, "pem");
+	snprintf(extra, sizeof(extra),
+		 "\n[full]\ntrust_store = %s\nsession_tickets = no\n", ca);
+	tenv_write_conf(&self->e, extra);
 	tenv_start_tlsod(&self->e);
 	perf_table(&self->e, tlsod_runs, N(tlsod_runs));
 }

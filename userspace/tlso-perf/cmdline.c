@@ -20,7 +20,7 @@ static const char usage_text[] =
 "       tlso-perf -c HOST [-p PORT] [-t SECONDS | -n BYTES] [-l LENGTH]\n"
 "                 [-P STREAMS] [-R] [-J] [-i SECONDS] [--mode MODE]\n"
 "                 [--tls VERSION] [--cipher CIPHER] [--keys KEYS]\n"
-"                 [--sendfile FILE] [--rx-only] [--handshakes N]\n"
+"                 [--sendfile FILE] [--rx-only] [--handshakes N [--resume]]\n"
 "                 [--ca FILE] [--name NAME] [--profile NAME]\n"
 "\n"
 "Measure TLS throughput or handshake rate between a client and a server,\n"
@@ -48,7 +48,11 @@ static const char usage_text[] =
 "      --sendfile FILE    send with sendfile(2) from FILE\n"
 "      --rx-only          the sender encrypts everything before the clock\n"
 "                         starts: only the receiver is measured; needs -n\n"
-"      --handshakes N     measure N handshakes instead: rate, p50, p99\n"
+"      --handshakes N     measure N full handshakes instead: rate, p50, p99\n"
+"      --resume           with --handshakes: resumed ones instead (session\n"
+"                         tickets), each from the one before, after one\n"
+"                         unmeasured handshake per stream; a handshake of\n"
+"                         the other kind fails the test; not mode plain\n"
 "      --cert FILE        server: certificate chain (PEM), for ktls and\n"
 "                         gnutls handshakes\n"
 "      --key FILE         server: its private key (PEM)\n"
@@ -63,8 +67,8 @@ static const char usage_text[] =
 
 enum {
 	OPT_MODE = 256, OPT_TLS, OPT_CIPHER, OPT_KEYS, OPT_SENDFILE,
-	OPT_RX_ONLY, OPT_HANDSHAKES, OPT_CERT, OPT_KEY, OPT_CA, OPT_NAME,
-	OPT_PROFILE,
+	OPT_RX_ONLY, OPT_HANDSHAKES, OPT_RESUME, OPT_CERT, OPT_KEY, OPT_CA,
+	OPT_NAME, OPT_PROFILE,
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +91,7 @@ static const struct option long_opts[] = {
 	{ "sendfile", required_argument, NULL, OPT_SENDFILE },
 	{ "rx-only", no_argument, NULL, OPT_RX_ONLY },
 	{ "handshakes", required_argument, NULL, OPT_HANDSHAKES },
+	{ "resume", no_argument, NULL, OPT_RESUME },
 	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "ca", required_argument, NULL, OPT_CA },
@@ -283,6 +288,10 @@ static bool take_option(int c, struct perf_params *p, struct ends *e)
 		p->handshakes = parse_uint("--handshakes", optarg, 1, 1000000);
 		e->client_flag = "--handshakes";
 		break;
+	case OPT_RESUME:
+		p->resume = true;
+		e->client_flag = "--resume";
+		break;
 	case OPT_CERT:
 		opt.cert = optarg;
 		e->server_flag = "--cert";
@@ -316,6 +325,8 @@ static void check_client(const struct perf_params *p, const struct ends *e)
 
 	if (e->server_flag)
 		usage_error("%s is for the server", e->server_flag);
+	if (p->resume && !p->handshakes)
+		usage_error("--resume needs --handshakes N: it measures resumed handshakes, not a transfer");
 	if (e->set_t && p->bytes)
 		usage_error("-t and -n exclude each other");
 	if (p->bytes && p->bytes < p->streams)

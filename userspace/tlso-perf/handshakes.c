@@ -2,9 +2,12 @@
 /*
  * --handshakes: connections that only shake hands, counted and timed.
  * The server's end sends one byte through the new TLS; the client's
- * handshake has ended when that byte has come.
+ * handshake has ended when that byte has come.  With --resume each
+ * resumes the session its stream's last one left.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@ void serve_handshake(struct test *t, int fd)
 {
 	struct conn c = { .fd = fd };
 	char err[384];
+	int one = 1;
 	ssize_t r;
 	bool ok = false;
 
@@ -25,6 +29,13 @@ void serve_handshake(struct test *t, int fd)
 		test_fail_fmt(t, "a handshake on the server: %s", err);
 	} else {
 		test_negotiated(t, &c);
+		/*
+		 * The byte only marks the end of the handshake: Nagle must
+		 * not hold it until the client acknowledges whatever small
+		 * segment went last (TLS 1.2's Finished, a TLS 1.3 ticket),
+		 * which a client in delayed-ACK mode does 40 ms later.
+		 */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		r = c.io->send(&c, "h", 1);
 		ok = r == 1;
 		if (ok)
@@ -38,53 +49,126 @@ void serve_handshake(struct test *t, int fd)
 struct hs_job {
 	struct test *t;
 	unsigned int first, count;	/* its share of t->lat */
+	/*
+	 * --resume, in-process: what the stream's last connection left, for
+	 * its next to resume; tlsod keeps its own.
+	 */
+	gnutls_datum_t session;
 	pthread_t tid;
 };
+
+/*
+ * One connection: connect, shake hands, wait for the server's byte.  0
+ * with the time that took in *ms and whether the session was resumed in
+ * *resumed, or -1 with the reason in err.
+ */
+static int shake(struct hs_job *j, double *ms, bool *resumed, char *err,
+		 size_t errlen)
+{
+	struct test *t = j->t;
+	struct conn c = { .fd = -1, .client = true,
+			  .session = t->p.resume ? &j->session : NULL };
+	double t0 = now();
+	int gerr, ret = -1;
+	ssize_t r;
+	char b;
+
+	c.fd = connect_to(opt.host, opt.port, err, errlen);
+	if (c.fd < 0)
+		goto out;
+	if (send_line(c.fd, "%s -1", t->p.cookie)) {
+		snprintf(err, errlen, "sending the cookie: %s",
+			 strerror(errno));
+		goto out;
+	}
+	set_timeout(c.fd, SO_RCVTIMEO, SETUP_SECONDS);
+	if (conn_setup(&c, &t->p, false, err, errlen) ||
+	    check_negotiated(&c, &t->p, err, errlen))
+		goto out;
+	test_negotiated(t, &c);
+	r = c.io->recv(&c, &b, 1, &gerr);
+	if (r != 1) {
+		snprintf(err, errlen, "no byte from the server after the handshake: %s",
+			 r == 0 ? "end of stream" : gerr ?
+			 gnutls_strerror(gerr) : strerror(errno));
+		goto out;
+	}
+	*ms = (now() - t0) * 1000;
+	*resumed = c.resumed;
+	ret = 0;
+out:
+	conn_close(&c);
+	return ret;
+}
+
+/* What to tell the person about a handshake of the kind not asked for. */
+static const char *wrong_kind(const struct perf_params *p, bool resumed)
+{
+	if (!resumed && p->mode->in_process)
+		return "full, where resumed ones were asked for: the server did not take the session offered";
+	if (!resumed)
+		return "full, where resumed ones were asked for: tlsod did not resume (do the profiles at both ends have session_tickets = yes?)";
+	return "resumed, where full ones were asked for: tlsod resumed on its own (measure with --resume, or give the client a profile with session_tickets = no)";
+}
 
 static void *hs_thread(void *arg)
 {
 	struct hs_job *j = arg;
 	struct test *t = j->t;
-	char err[384], b;
-	unsigned int k;
-	double t0;
-	ssize_t r;
-	int gerr;
+	unsigned int k, n;
+	char err[384];
+	bool resumed;
+	double ms;
 
 	for (k = 0; k < j->count; k++) {
-		struct conn c = { .client = true };
-
-		t0 = now();
-		c.fd = connect_to(opt.host, opt.port, err, sizeof(err));
-		if (c.fd < 0)
-			goto failed;
-		if (send_line(c.fd, "%s -1", t->p.cookie)) {
-			snprintf(err, sizeof(err), "sending the cookie: %s",
-				 strerror(errno));
-			goto failed;
+		n = j->first + k + 1;
+		if (shake(j, &ms, &resumed, err, sizeof(err))) {
+			test_fail_fmt(t, "handshake %u: %s", n, err);
+			test_handshake_done(t, false);
+		} else if (resumed != t->p.resume) {
+			/*
+			 * Its figure would pass for the other kind's.  The
+			 * stream goes on, from this one's session.
+			 */
+			test_fail_fmt(t, "handshake %u: %s", n,
+				      wrong_kind(&t->p, resumed));
+			test_handshake_wrong_kind(t);
+		} else {
+			t->lat[n - 1] = ms;
+			test_handshake_done(t, true);
 		}
-		set_timeout(c.fd, SO_RCVTIMEO, SETUP_SECONDS);
-		if (conn_setup(&c, &t->p, false, err, sizeof(err)) ||
-		    check_negotiated(&c, &t->p, err, sizeof(err)))
-			goto failed;
-		test_negotiated(t, &c);
-		r = c.io->recv(&c, &b, 1, &gerr);
-		if (r != 1) {
-			snprintf(err, sizeof(err), "no byte from the server after the handshake: %s",
-				 r == 0 ? "end of stream" : gerr ?
-				 gnutls_strerror(gerr) : strerror(errno));
-			goto failed;
-		}
-		t->lat[j->first + k] = (now() - t0) * 1000;
-		test_handshake_done(t, true);
-		conn_close(&c);
-		continue;
-failed:
-		test_fail_fmt(t, "handshake %u: %s", j->first + k + 1, err);
-		test_handshake_done(t, false);
-		conn_close(&c);
 	}
 	return NULL;
+}
+
+/*
+ * --resume: one handshake per stream before the clock starts, so that
+ * the stream's first measured connection has a session to resume (the
+ * stream's own, in-process; tlsod's cache in mode tlso, which may hold
+ * one already and resume this one too).  Then "go" on the control
+ * connection starts the server's clock and CPU count.
+ */
+static int prime(struct test *t, struct hs_job *jobs)
+{
+	char err[384];
+	unsigned int i;
+	bool resumed;
+	double ms;
+
+	for (i = 0; i < t->p.streams; i++) {
+		if (!jobs[i].count)
+			continue;	/* -P beyond the handshakes */
+		if (shake(&jobs[i], &ms, &resumed, err, sizeof(err))) {
+			report_error("the unmeasured handshake before stream %u's: %s",
+				     i + 1, err);
+			return -1;
+		}
+	}
+	if (send_line(t->ctrl, "go")) {
+		report_error("the server went away before the test began");
+		return -1;
+	}
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -98,6 +182,7 @@ int client_handshakes(struct test *t)
 {
 	struct hs_job jobs[MAX_STREAMS];
 	unsigned int i, n = t->p.handshakes, first = 0, ok;
+	int ret = 0;
 	double start;
 
 	t->lat = calloc(n, sizeof(double));
@@ -105,13 +190,19 @@ int client_handshakes(struct test *t)
 		report_error("out of memory");
 		return -1;
 	}
-	test_go(t);
-	start = now();
 	for (i = 0; i < t->p.streams; i++) {
 		jobs[i] = (struct hs_job){ .t = t, .first = first,
 					   .count = n / t->p.streams +
 						    (i < n % t->p.streams) };
 		first += jobs[i].count;
+	}
+	if (t->p.resume && prime(t, jobs)) {
+		ret = -1;
+		goto out;
+	}
+	test_go(t);
+	start = now();
+	for (i = 0; i < t->p.streams; i++) {
 		if (pthread_create(&jobs[i].tid, NULL, hs_thread, &jobs[i])) {
 			report_error("pthread_create: %s", strerror(errno));
 			exit(1);
@@ -125,5 +216,8 @@ int client_handshakes(struct test *t)
 		if (t->lat[i] > 0)
 			t->lat[ok++] = t->lat[i];
 	qsort(t->lat, ok, sizeof(double), cmp_double);
-	return 0;
+out:
+	for (i = 0; i < t->p.streams; i++)
+		gnutls_free(jobs[i].session.data);
+	return ret;
 }

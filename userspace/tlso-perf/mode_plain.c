@@ -9,6 +9,8 @@ static const char *refuse(const struct perf_params *p, bool keys_set)
 {
 	if (keys_set)
 		return "--keys: mode plain has no keys";
+	if (p->handshakes && p->resume)
+		return "--handshakes --resume: mode plain has no handshake, so no session to resume";
 	if (p->handshakes)
 		return "--handshakes: mode plain has no handshake";
 	return NULL;

@@ -35,6 +35,13 @@ static int handshake(struct conn *c, const struct perf_params *p, char *err,
 	}
 	c->version = st.version;
 	c->cipher = st.cipher;
+	/*
+	 * tlsod resumes on its own whenever its profile and ticket cache
+	 * allow, asked or not: only the flag tells which kind this was.  A
+	 * module from before the flag writes none, and a zero reads as a
+	 * full handshake, so that --resume then fails rather than guess.
+	 */
+	c->resumed = st.flags & TLSO_HS_F_RESUMED;
 	return 0;
 }
 

@@ -96,6 +96,15 @@ static void json_count(const char *name, int64_t n, const char *tail)
 		printf("\"%s\": %lld%s", name, (long long)n, tail);
 }
 
+/*
+ * What every handshake counted was: what was asked, since one of the
+ * other kind counts as failed.
+ */
+static const char *hs_kind(const struct perf_params *p)
+{
+	return p->resume ? "resumed" : "full";
+}
+
 /* Nearest-rank percentile of sorted v. */
 static double percentile(const double *v, unsigned int n, double q)
 {
@@ -156,8 +165,9 @@ static void print_json(const struct test *cl, const struct test *sv,
 	       p->bytes || p->handshakes ? 0 : p->seconds,
 	       (unsigned long long)p->bytes);
 	json_string("sendfile", p->sendfile[0] ? p->sendfile : NULL, ", ");
-	printf("\"rx_only\": %s, \"handshakes\": %u}, ",
-	       p->rx_only ? "true" : "false", p->handshakes);
+	printf("\"rx_only\": %s, \"handshakes\": %u, \"resume\": %s}, ",
+	       p->rx_only ? "true" : "false", p->handshakes,
+	       p->resume ? "true" : "false");
 	if (!p->mode->tls || !local->version) {
 		printf("\"negotiated\": null, ");
 	} else {
@@ -187,8 +197,10 @@ static void print_json(const struct test *cl, const struct test *sv,
 	if (p->handshakes) {
 		unsigned int n = cl->hs_ok;
 
-		printf("\"handshakes\": %u, \"failed\": %u, \"seconds\": %.6f, "
-		       "\"per_second\": %.3f, ", n, cl->hs_failed, cl->hs_secs,
+		printf("\"handshakes\": %u, \"kind\": \"%s\", \"failed\": %u, "
+		       "\"wrong_kind\": %u, \"seconds\": %.6f, "
+		       "\"per_second\": %.3f, ", n, hs_kind(p), cl->hs_failed,
+		       cl->hs_wrong_kind, cl->hs_secs,
 		       cl->hs_secs > 0 ? n / cl->hs_secs : 0.0);
 		if (!cl->lat || !n)
 			printf("\"latency_ms\": null, ");
@@ -249,9 +261,14 @@ static void print_text(const struct test *cl, const struct test *sv,
 	if (p->handshakes) {
 		unsigned int n = cl->hs_ok;
 
-		printf("handshakes: %u in %.2f s, %.1f/s, %u failed\n", n,
-		       cl->hs_secs, cl->hs_secs > 0 ? n / cl->hs_secs : 0.0,
-		       cl->hs_failed);
+		printf("handshakes: %u %s in %.2f s, %.1f/s, %u failed", n,
+		       hs_kind(p), cl->hs_secs,
+		       cl->hs_secs > 0 ? n / cl->hs_secs : 0.0, cl->hs_failed);
+		if (cl->hs_wrong_kind)
+			printf(" (%u of them %s)", cl->hs_wrong_kind,
+			       p->resume ? "full, not resumed" :
+					   "resumed, not full");
+		putchar('\n');
 		if (cl->lat && n)
 			printf("latency ms: p50 %.2f, p99 %.2f, min %.2f, max %.2f\n",
 			       percentile(cl->lat, n, 0.5),

@@ -138,6 +138,8 @@ int send_params(int fd, const struct perf_params *p)
 	      send_line(fd, "seconds %.6f", p->seconds) ||
 	      send_line(fd, "bytes %llu", (unsigned long long)p->bytes) ||
 	      send_line(fd, "handshakes %u", p->handshakes) ||
+	      /* only when asked: a server from before --resume refuses it */
+	      (p->resume && send_line(fd, "resume 1")) ||
 	      send_line(fd, "sendfile %s", p->sendfile) ||
 	      send_line(fd, "cookie %s", p->cookie) ||
 	      send_line(fd, "key_c2s %s", k1) ||
@@ -203,6 +205,8 @@ const char *recv_params(int fd, struct perf_params *p)
 			p->bytes = u;
 		} else if (!strcmp(line, "handshakes") && sscanf(val, "%llu", &u) == 1) {
 			p->handshakes = u;
+		} else if (!strcmp(line, "resume")) {
+			p->resume = atoi(val);
 		} else if (!strcmp(line, "sendfile")) {
 			snprintf(p->sendfile, sizeof(p->sendfile), "%s", val);
 		} else if (!strcmp(line, "profile")) {
@@ -222,5 +226,7 @@ const char *recv_params(int fd, struct perf_params *p)
 	}
 	if (!p->streams || !p->len || !p->cookie[0] || !p->tls)
 		return "parameters missing";
+	if (p->resume && !p->handshakes)
+		return "resume without handshakes";
 	return NULL;
 }

@@ -58,6 +58,7 @@ struct perf_params {
 	double seconds;
 	uint64_t bytes;		/* 0: for a time */
 	unsigned int handshakes;
+	bool resume;		/* --handshakes: resumed ones, not full */
 	char sendfile[256];
 	char name[256];		/* the server name the client checks */
 	char profile[64];	/* this end's tlsod profile, never sent */
@@ -141,6 +142,13 @@ struct conn {
 	/* --rx-only's sending end: its keys, to build records with */
 	bool raw;
 	union tlso_crypto_info tx;
+	/* the handshake resumed a session rather than make a new one */
+	bool resumed;
+	/*
+	 * --resume, a client's in-process handshake: the session to resume
+	 * (none while empty), replaced by the one this connection leaves.
+	 */
+	gnutls_datum_t *session;
 };
 
 bool in_process_handshake(const struct perf_params *p, bool client);
@@ -276,6 +284,8 @@ struct test {
 	/* --handshakes */
 	double *lat;
 	unsigned int hs_ok, hs_failed;
+	/* of hs_failed: full where --resume was asked, or the reverse */
+	unsigned int hs_wrong_kind;
 	double hs_secs;
 	/* client: the intervals */
 	struct interval *iv;
@@ -296,6 +306,7 @@ bool test_wait_ready(struct test *t);
 void test_go(struct test *t);
 void test_finished(struct test *t);
 void test_handshake_done(struct test *t, bool ok);
+void test_handshake_wrong_kind(struct test *t);
 int send_results(int fd, struct test *t);
 int recv_results(int fd, struct test *r);
 

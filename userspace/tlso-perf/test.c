@@ -180,6 +180,15 @@ void test_handshake_done(struct test *t, bool ok)
 	pthread_mutex_unlock(&t->lock);
 }
 
+/* A handshake of the other kind than asked: a failure, and counted apart. */
+void test_handshake_wrong_kind(struct test *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->hs_wrong_kind++;
+	t->hs_failed++;
+	pthread_mutex_unlock(&t->lock);
+}
+
 int send_results(int fd, struct test *t)
 {
 	unsigned int i;
@@ -195,7 +204,8 @@ int send_results(int fd, struct test *t)
 	}
 	if (send_line(fd, "cpu %.6f %.6f %.6f", t->cpu.user, t->cpu.sys,
 		      t->cpu.wall) ||
-	    send_line(fd, "hs %u %u %.6f", t->hs_ok, t->hs_failed, t->hs_secs))
+	    send_line(fd, "hs %u %u %.6f %u", t->hs_ok, t->hs_failed,
+		      t->hs_secs, t->hs_wrong_kind))
 		return -1;
 	if (t->fail.msg[0] && send_line(fd, "error %s", t->fail.msg))
 		return -1;
@@ -225,8 +235,10 @@ int recv_results(int fd, struct test *r)
 			r->st[i].rec_rx = y;
 		} else if (sscanf(line, "cpu %lf %lf %lf", &r->cpu.user,
 				  &r->cpu.sys, &r->cpu.wall) == 3) {
-		} else if (sscanf(line, "hs %u %u %lf", &r->hs_ok,
-				  &r->hs_failed, &r->hs_secs) == 3) {
+		} else if (sscanf(line, "hs %u %u %lf %u", &r->hs_ok,
+				  &r->hs_failed, &r->hs_secs,
+				  &r->hs_wrong_kind) >= 3) {
+			/* a peer from before --resume sends no fourth */
 		} else if (!strncmp(line, "error ", 6)) {
 			snprintf(r->fail.msg, sizeof(r->fail.msg), "%s",
 				 line + 6);
