@@ -323,6 +323,29 @@ static void *send_all_blocking(void *arg)
 }
 
 /*
+ * The peer reads nothing: the sender fills the send buffer and sleeps.
+ * Its records stop growing in number once it does (a fixed wait was
+ * too short for a loaded host, where the thread had not sent at all).
+ */
+static void wait_for_a_stalled_sender(int fd)
+{
+	struct tlso_info info;
+	uint64_t last = 0;
+	int still = 0, i;
+
+	for (i = 0; i < 200 && still < 5; i++) {
+		usleep(50 * 1000);
+		if (sock_tlso_info(fd, &info))
+			break;
+		still = info.tx_records && info.tx_records == last ?
+			still + 1 : 0;
+		last = info.tx_records;
+	}
+	TH_LOG("the sender stalled after %llu records",
+	       (unsigned long long)last);
+}
+
+/*
  * A sender asleep on a full send buffer holds the send lock the alert
  * needs: it wakes, its data that send() reports goes out whole, and the
  * alert comes after it.
@@ -342,7 +365,7 @@ TEST_F(al, alert_after_a_blocked_sender)
 	ASSERT_OK(setsockopt(self->cli, SOL_SOCKET, SO_SNDBUF, &sndbuf,
 			     sizeof(sndbuf)));
 	ASSERT_OK(pthread_create(&t, NULL, send_all_blocking, &b));
-	usleep(500 * 1000);	/* the peer reads nothing: the sender sleeps */
+	wait_for_a_stalled_sender(self->cli);
 	ASSERT_OK(peer_send_rec(self, 23, "damaged", 7, 0, true));
 	EXPECT_ERRNO(recv(self->cli, buf, sizeof(buf), 0), EBADMSG);
 	for (;;) {
