@@ -758,7 +758,10 @@ static void tlso_tx_room_for_last(struct sock *sk, struct tlso_ctx *ctx)
 		WRITE_ONCE(sk->sk_sndbuf, need);
 }
 
-/* One alert record of its own, whatever the send buffer holds. */
+/*
+ * One alert record of its own, whatever the send buffer holds: every
+ * caller has made room with tlso_tx_room_for_last() first.
+ */
 static int tlso_tx_alert_record(struct sock *sk, struct tlso_ctx *ctx,
 				u8 level, u8 desc)
 {
@@ -767,7 +770,6 @@ static int tlso_tx_alert_record(struct sock *sk, struct tlso_ctx *ctx,
 	struct iov_iter from;
 	int ret;
 
-	tlso_tx_room_for_last(sk, ctx);
 	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, sizeof(alert));
 	ret = tlso_tx_send(sk, ctx, &from, MSG_DONTWAIT | MSG_NOSIGNAL,
 			   TLSO_TYPE_ALERT, false);
