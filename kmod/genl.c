@@ -47,6 +47,7 @@ static const struct nla_policy tlso_genl_policy[TLSO_A_MAX + 1] = {
 	[TLSO_A_TICKETS] = { .type = NLA_FLAG },
 	[TLSO_A_TICKET] = { .type = NLA_REJECT },	/* ours to send */
 	[TLSO_A_RESUMED] = { .type = NLA_FLAG },
+	[TLSO_A_QUEUED_US] = { .type = NLA_REJECT },	/* ours to send */
 };
 
 /* Being in the group is what makes a daemon: only for CAP_NET_ADMIN. */
@@ -117,6 +118,7 @@ static int tlso_genl_accept_reply(struct genl_info *info,
 	/* Who asked, as the daemon (the caller) names users and processes. */
 	struct user_namespace *ns = current_user_ns();
 	const struct tlso_handshake_req *req = &hs->req;
+	s64 us = ktime_us_delta(ktime_get(), hs->queued);
 	struct sk_buff *skb;
 	void *hdr;
 
@@ -126,6 +128,7 @@ static int tlso_genl_accept_reply(struct genl_info *info,
 	hdr = genlmsg_put_reply(skb, info, &tlso_genl_family, 0,
 				TLSO_CMD_ACCEPT);
 	if (!hdr ||
+	    nla_put_u32(skb, TLSO_A_QUEUED_US, min_t(s64, us, U32_MAX)) ||
 	    nla_put_u32(skb, TLSO_A_SOCKFD, fd) ||
 	    nla_put_u64_64bit(skb, TLSO_A_REQ_ID, hs->id, TLSO_A_UNSPEC) ||
 	    nla_put_u32(skb, TLSO_A_ROLE, req->role) ||

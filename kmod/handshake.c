@@ -524,6 +524,7 @@ static int tlso_hs_queue(struct sock *sk, struct tlso_ctx *ctx,
 	hs->gid = current_egid();
 	hs->pid = get_pid(task_tgid(current));
 	hs->sock_uid = sk->sk_uid;
+	hs->queued = ktime_get();
 	sock_hold(sk);
 	hs->sk = sk;
 

@@ -158,6 +158,7 @@ struct tlso_hs {
 	kgid_t gid;
 	struct pid *pid;	/* held: the requester's thread group */
 	kuid_t sock_uid;	/* the socket's owner */
+	ktime_t queued;		/* when TLSO_HANDSHAKE asked */
 	/* under the netns lock */
 	struct tlso_hs_user *user;	/* its count against the user cap */
 	u32 portid;		/* tlsod's netlink socket, once taken */

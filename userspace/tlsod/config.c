@@ -475,6 +475,10 @@ static void profile_free(struct tlsod_profile *p)
 		gnutls_memset(p->psk_key.data, 0, p->psk_key.size);
 		gnutls_free(p->psk_key.data);
 	}
+	if (p->prio[0])
+		gnutls_priority_deinit(p->prio[0]);
+	if (p->prio[1])
+		gnutls_priority_deinit(p->prio[1]);
 	if (p->ticket_key.data) {
 		gnutls_memset(p->ticket_key.data, 0, p->ticket_key.size);
 		gnutls_free(p->ticket_key.data);

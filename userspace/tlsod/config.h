@@ -92,6 +92,8 @@ struct tlsod_profile {
 	 */
 	bool session_tickets;
 	gnutls_datum_t ticket_key;
+	/* [server]: the GnuTLS priorities, tlsod_handshake_prepare()'s */
+	gnutls_priority_t prio[2];
 	/*
 	 * Own chain and key (if any) and the trust store.  NULL for a
 	 * profile that authenticates by PSK alone.  The key in it is an

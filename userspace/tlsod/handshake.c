@@ -247,26 +247,58 @@ static bool psk_only(const struct hs *h)
 	return p->psk_identity && (h->server ? !p->certificate : !p->cred);
 }
 
-static int set_priority(struct hs *h)
+/* What a profile allows in a role, appended to the system's default. */
+static void priority_text(const struct tlsod_profile *p, bool server,
+			  char *buf, size_t size)
 {
-	const struct tlsod_profile *p = h->p;
+	const struct hs h = { .p = p, .server = server };
 	bool plain_psk = p->psk_identity &&
 			 (p->legacy & TLSOD_LEGACY_PSK_NO_DHE);
-	const char *errpos = NULL;
-	char prio[384];
-	int ret;
 
-	/* Appended to the system's default, so that local policy holds. */
-	snprintf(prio, sizeof(prio), "-VERS-ALL%s%s:" TLSOD_CIPHERS
+	snprintf(buf, size, "-VERS-ALL%s%s:" TLSOD_CIPHERS
 		 ":-COMP-ALL:+COMP-NULL%s%s%s%s%s",
 		 p->versions & TLSOD_TLS13 ? ":+VERS-TLS1.3" : "",
 		 p->versions & TLSOD_TLS12 ? ":+VERS-TLS1.2" : "",
-		 psk_only(h) ? TLSOD_PSK_ONLY :
+		 psk_only(&h) ? TLSOD_PSK_ONLY :
 		 p->psk_identity ? TLSOD_PSK_KX : "",
 		 plain_psk ? TLSOD_PSK_NO_DHE : TLSOD_NO_PSK_NO_DHE,
 		 p->legacy & TLSOD_LEGACY_RSA_KX ? "" : TLSOD_NO_RSA_KX,
 		 p->legacy & TLSOD_LEGACY_SHA1 ? "" : TLSOD_NO_SHA1,
 		 p->session_tickets ? "" : ":%NO_TICKETS");
+}
+
+/*
+ * Parsed once, when the configuration is read, rather than at every
+ * handshake: parsing the system's default and ours costs more than
+ * anything else tlsod does around GnuTLS's handshake.  A profile whose
+ * text does not parse keeps NULL, and its handshakes say why.
+ */
+void tlsod_handshake_prepare(struct tlsod_config *cfg)
+{
+	struct tlsod_profile *p;
+	char text[384];
+	int server;
+
+	for (p = cfg->profiles; p; p = p->next) {
+		for (server = 0; server < 2; server++) {
+			priority_text(p, server, text, sizeof(text));
+			if (gnutls_priority_init2(&p->prio[server], text, NULL,
+					GNUTLS_PRIORITY_INIT_DEF_APPEND) < 0)
+				p->prio[server] = NULL;
+		}
+	}
+}
+
+static int set_priority(struct hs *h)
+{
+	const struct tlsod_profile *p = h->p;
+	const char *errpos = NULL;
+	char prio[384];
+	int ret;
+
+	if (p->prio[h->server])
+		return gnutls_priority_set(h->s, p->prio[h->server]);
+	priority_text(p, h->server, prio, sizeof(prio));
 	ret = gnutls_set_default_priority_append(h->s, prio, &errpos, 0);
 	if (ret < 0)
 		fail(h->out, EINVAL, "priority '%s' at '%s': %s", prio,
@@ -549,6 +581,14 @@ static void session_free(struct hs *h)
 
 /* ---- the handshake ---- */
 
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -817,6 +857,7 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 {
 	struct hs h = { .req = req, .out = out, .fd = req->fd, .nodelay = -1 };
 	char esc[TLSOD_ESC_SIZE(TLSO_PEER_NAME_SIZE)];
+	int64_t t0 = now_us(), t1;
 	unsigned int timeout_ms;
 	int ret;
 
@@ -842,9 +883,13 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		tlsod_peer_key_of(&h.peer_key, req, h.p->name, h.fd);
 		tlsod_resume_offer(h.s, &h.peer_key);
 	}
+	t1 = now_us();
+	out->setup_us = t1 - t0;
 	nodelay_on(&h);
 	ret = run_handshake(&h, timeout_ms);
 	nodelay_restore(&h);
+	t0 = now_us();
+	out->handshake_us = t0 - t1;
 	if (ret < 0) {
 		handshake_failed(&h, ret);
 		send_alert(&h, ret);
@@ -861,6 +906,7 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 	h.out->resumed = gnutls_session_is_resumed(h.s);
 	if (!h.server && h.p->session_tickets)
 		keep_session(&h);
+	out->keys_us = now_us() - t0;
 out:
 	explicit_bzero(h.client_secret, sizeof(h.client_secret));
 	explicit_bzero(h.server_secret, sizeof(h.server_secret));

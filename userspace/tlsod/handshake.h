@@ -35,6 +35,8 @@ struct tlsod_outcome {
 	unsigned char tx_secret[TLSO_SECRET_MAX];
 	unsigned char rx_secret[TLSO_SECRET_MAX];
 	bool resumed;			/* no full handshake */
+	/* where the time went, microseconds, for the debug log */
+	int64_t setup_us, handshake_us, keys_us;
 	/*
 	 * A TLS 1.3 client's session, kept for the tickets that come after
 	 * DONE (resumption.h), with the credentials it uses; NULL: none.
@@ -53,6 +55,9 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		     const struct tlsod_request *req,
 		     struct tlsod_outcome *out);
 void tlsod_outcome_release(struct tlsod_outcome *out);
+
+/* Once per configuration read, in the parent: what every handshake shares. */
+void tlsod_handshake_prepare(struct tlsod_config *cfg);
 
 /* "client", "server" or "unknown", for the log. */
 const char *tlsod_role_name(uint32_t role);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "handshake.h"
 #include "keyproxy.h"
 #include "log.h"
 #include "netlink.h"
@@ -192,6 +193,8 @@ static struct tlsod_config *read_config(void)
 	}
 	if (!cfg)
 		log_err("%s", err);
+	else
+		tlsod_handshake_prepare(cfg);
 	return cfg;
 }
 

@@ -355,6 +355,7 @@ static struct nla_policy accept_policy[TLSO_A_MAX + 1] = {
 	[TLSO_A_GID]		= { .type = NLA_U32 },
 	[TLSO_A_PID]		= { .type = NLA_U32 },
 	[TLSO_A_SOCK_UID]	= { .type = NLA_U32 },
+	[TLSO_A_QUEUED_US]	= { .type = NLA_U32 },
 };
 
 /*
@@ -418,6 +419,8 @@ static int on_accept_reply(struct nl_msg *msg, void *arg)
 		req->sock_uid = nla_get_u32(tb[TLSO_A_SOCK_UID]);
 		req->have_creds = 1;
 	}
+	if (tb[TLSO_A_QUEUED_US])
+		req->queued_us = nla_get_u32(tb[TLSO_A_QUEUED_US]);
 	if (req->fd < 0 || !req->have_id)
 		ctx->bad = true;
 	return NL_SKIP;

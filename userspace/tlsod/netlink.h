@@ -64,6 +64,8 @@ struct tlsod_request {
 	uint32_t gid;
 	uint32_t pid;
 	uint32_t sock_uid;
+	/* TLSO_A_QUEUED_US: how long it waited for ACCEPT; 0 if not said */
+	uint32_t queued_us;
 };
 
 /*

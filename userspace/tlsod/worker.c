@@ -22,6 +22,19 @@
 /* For the netlink exchanges before and after the handshake. */
 #define TLSOD_NL_ALARM_S	30
 
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t mono_ms(void)
+{
+	return mono_us() / 1000;
+}
+
 static const char *auth_name(uint32_t auth)
 {
 	switch (auth) {
@@ -99,6 +112,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 	struct tlsod_worker_nl *w = *wp;
 	struct tlsod_request req;
 	struct tlsod_result res;
+	int64_t t0, t1, t2;
 	int ret;
 
 	/* A peer that resets must not kill us before DONE. */
@@ -112,6 +126,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		}
 		*wp = w;
 	}
+	t0 = mono_us();
 	switch (take_request(w, &req)) {
 	case TAKE_NONE:
 		return 0;
@@ -130,6 +145,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		break;
 	}
 	alarm(TLSOD_NL_ALARM_S);
+	t1 = mono_us();
 	res = (struct tlsod_result){
 		.status = out.status,
 		.peer_auth = out.peer_auth,
@@ -146,7 +162,15 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		.rx_secret = out.rx_secret,
 	};
 	ret = tlsod_done(w, &req, &res);
+	t2 = mono_us();
 	log_outcome(&req, &out);
+	log_debug("handshake fd %d role %s took %lld us: queued %u, ACCEPT %lld, set-up %lld, handshake %lld, keys %lld, DONE %lld",
+		  req.fd, tlsod_role_name(req.role), (long long)(t2 - t0),
+		  req.queued_us,
+		  (long long)(t1 - t0 - out.setup_us - out.handshake_us -
+			      out.keys_us),
+		  (long long)out.setup_us, (long long)out.handshake_us,
+		  (long long)out.keys_us, (long long)(t2 - t1));
 	if (!ret && out.held && req.have_id) {
 		tlsod_resume_hold(req.id, out.held, out.held_psk,
 				  &out.peer_key);
@@ -171,14 +195,6 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		return 1;
 	}
 	return 0;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*

@@ -429,6 +429,12 @@ enum {
 	TLSO_A_TICKET,
 	/* flag, in DONE: the session was resumed (TLSO_HS_F_RESUMED) */
 	TLSO_A_RESUMED,
+	/*
+	 * u32, in ACCEPT's reply: microseconds from TLSO_HANDSHAKE to the
+	 * ACCEPT (at most U32_MAX), so that tlsod can say where a
+	 * handshake's time went.
+	 */
+	TLSO_A_QUEUED_US,
 	__TLSO_A_MAX
 };
 
