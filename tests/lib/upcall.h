@@ -277,6 +277,18 @@ static inline int upcall_done_secrets(struct upcall *u, uint64_t id, int fd,
 	return upcall_done_send(u, m);
 }
 
+/* DONE, status 0, with one more u32 attribute: 0 or the negative errno. */
+static inline int upcall_done_u32(struct upcall *u, uint64_t id, int fd,
+				  int attr, uint32_t value)
+{
+	struct nl_msg *m = upcall_done_msg(u, id, fd, 0);
+
+	if (!m)
+		return -ENOMEM;
+	nla_put_u32(m, attr, value);
+	return upcall_done_send(u, m);
+}
+
 /* DONE: 0 or the kernel's negative errno. */
 static inline int upcall_done(struct upcall *u, uint64_t id, int fd,
 			      uint32_t status, const char *identity,

@@ -897,7 +897,9 @@ TEST_F(up, unprivileged_cannot_be_the_daemon)
 
 /*
  * DONE's status is 0 or an errno the application may see; a kernel code
- * (512 and up) or an unknown peer_auth is refused, and the request stays.
+ * (512 and up), an unknown peer_auth or a record_size_limit outside RFC
+ * 8449's bounds is refused (ERANGE), as are the attributes only the
+ * kernel sends (EINVAL); the request stays.
  */
 TEST_F(up, done_out_of_range_is_refused)
 {
@@ -915,6 +917,13 @@ TEST_F(up, done_out_of_range_is_refused)
 		  -ERANGE);
 	EXPECT_EQ(upcall_done_auth(&u, u.id, u.fd, 0, TLSO_AUTH_PSK + 1,
 				   NULL, NULL, 0), -ERANGE);
+	EXPECT_EQ(upcall_done_u32(&u, u.id, u.fd, TLSO_A_RECORD_SIZE_LIMIT,
+				  TLSO_RECORD_SIZE_LIMIT_MIN - 1), -ERANGE);
+	EXPECT_EQ(upcall_done_u32(&u, u.id, u.fd, TLSO_A_RECORD_SIZE_LIMIT,
+				  TLSO_RECORD_SIZE_LIMIT_MAX + 1), -ERANGE);
+	EXPECT_EQ(upcall_done_u32(&u, u.id, u.fd, TLSO_A_TICKET, 0), -EINVAL);
+	EXPECT_EQ(upcall_done_u32(&u, u.id, u.fd, TLSO_A_QUEUED_US, 0),
+		  -EINVAL);
 	EXPECT_EQ(hs_get(self->cli).state, TLSO_HS_PENDING);
 	EXPECT_EQ(upcall_done(&u, u.id, u.fd, EPROTO, NULL, NULL, 0), 0);
 	st = hs_get(self->cli);
