@@ -529,8 +529,9 @@ static u8 tlso_rec_byte(struct tlso_rxrec *rec, u32 i)
  * On sockets tlsod set up the application reads data only: what else the
  * peer sends after the handshake is dealt with here.  TLS 1.3 session
  * tickets are dropped (on a socket with tlsod's secrets keyupdate.c takes
- * them, and may pass them up to tlsod), close_notify is the end of the stream, an alert that ends nothing
- * is passed over, any other alert an error, and a KeyUpdate -- when
+ * them, and may pass them up to tlsod), close_notify is the end of the
+ * stream, an alert that ends nothing is passed over, any other alert an
+ * error, and a KeyUpdate -- when
  * tlsod gave no secrets to follow it with -- a defined error instead of
  * garbage.  Returns 0 or the error.
  */

@@ -92,7 +92,7 @@ struct tlsod_profile {
 	 */
 	bool session_tickets;
 	gnutls_datum_t ticket_key;
-	/* [server]: the GnuTLS priorities, tlsod_handshake_prepare()'s */
+	/* [server]: the GnuTLS priorities, tlsod_priority_prepare()'s */
 	gnutls_priority_t prio[2];
 	/*
 	 * Own chain and key (if any) and the trust store.  NULL for a

@@ -25,35 +25,19 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "handshake.h"
 #include "identity.h"
 #include "keys.h"
 #include "log.h"
+#include "priority.h"
 #include "resumption.h"
 #include "tlsod.h"
 #include "trace.h"
 
 /* A worker that outlives its handshake timeout by this much is stuck. */
 #define TLSOD_ALARM_SLACK_S	15
-
-/* Only what tlso's record layer carries; AES-128-CCM-8 has a short tag. */
-#define TLSOD_CIPHERS \
-	"-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-CCM"
-/* A PSK with a fresh (EC)DHE share: forward secrecy. */
-#define TLSOD_PSK_KX	":+ECDHE-PSK:+DHE-PSK"
-/* Without certificates, a suite that needs one must not be chosen. */
-#define TLSOD_PSK_ONLY	":-KX-ALL" TLSOD_PSK_KX
-/*
- * What a profile's legacy takes back: RSA key transport (no forward
- * secrecy), SHA-1 signatures in the handshake, a PSK alone (a stolen key
- * opens every session it ever made).  GnuTLS refuses SHA-1 in
- * certificates by itself.
- */
-#define TLSOD_NO_RSA_KX	":-RSA"
-#define TLSOD_NO_SHA1	":-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:-SIGN-DSA-SHA1"
-#define TLSOD_NO_PSK_NO_DHE	":-PSK"
-#define TLSOD_PSK_NO_DHE	":+PSK"
 
 struct hs {
 	const struct tlsod_profile *p;
@@ -238,57 +222,6 @@ static int verify_client(gnutls_session_t s)
 	return h->verify_status ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR : 0;
 }
 
-/* PSK alone in this role: a server without a chain, a client without
- * any certificate credentials (config.c leaves them out then). */
-static bool psk_only(const struct hs *h)
-{
-	const struct tlsod_profile *p = h->p;
-
-	return p->psk_identity && (h->server ? !p->certificate : !p->cred);
-}
-
-/* What a profile allows in a role, appended to the system's default. */
-static void priority_text(const struct tlsod_profile *p, bool server,
-			  char *buf, size_t size)
-{
-	const struct hs h = { .p = p, .server = server };
-	bool plain_psk = p->psk_identity &&
-			 (p->legacy & TLSOD_LEGACY_PSK_NO_DHE);
-
-	snprintf(buf, size, "-VERS-ALL%s%s:" TLSOD_CIPHERS
-		 ":-COMP-ALL:+COMP-NULL%s%s%s%s%s",
-		 p->versions & TLSOD_TLS13 ? ":+VERS-TLS1.3" : "",
-		 p->versions & TLSOD_TLS12 ? ":+VERS-TLS1.2" : "",
-		 psk_only(&h) ? TLSOD_PSK_ONLY :
-		 p->psk_identity ? TLSOD_PSK_KX : "",
-		 plain_psk ? TLSOD_PSK_NO_DHE : TLSOD_NO_PSK_NO_DHE,
-		 p->legacy & TLSOD_LEGACY_RSA_KX ? "" : TLSOD_NO_RSA_KX,
-		 p->legacy & TLSOD_LEGACY_SHA1 ? "" : TLSOD_NO_SHA1,
-		 p->session_tickets ? "" : ":%NO_TICKETS");
-}
-
-/*
- * Parsed once, when the configuration is read, rather than at every
- * handshake: parsing the system's default and ours costs more than
- * anything else tlsod does around GnuTLS's handshake.  A profile whose
- * text does not parse keeps NULL, and its handshakes say why.
- */
-void tlsod_handshake_prepare(struct tlsod_config *cfg)
-{
-	struct tlsod_profile *p;
-	char text[384];
-	int server;
-
-	for (p = cfg->profiles; p; p = p->next) {
-		for (server = 0; server < 2; server++) {
-			priority_text(p, server, text, sizeof(text));
-			if (gnutls_priority_init2(&p->prio[server], text, NULL,
-					GNUTLS_PRIORITY_INIT_DEF_APPEND) < 0)
-				p->prio[server] = NULL;
-		}
-	}
-}
-
 static int set_priority(struct hs *h)
 {
 	const struct tlsod_profile *p = h->p;
@@ -298,7 +231,7 @@ static int set_priority(struct hs *h)
 
 	if (p->prio[h->server])
 		return gnutls_priority_set(h->s, p->prio[h->server]);
-	priority_text(p, h->server, prio, sizeof(prio));
+	tlsod_priority_text(p, h->server, prio, sizeof(prio));
 	ret = gnutls_set_default_priority_append(h->s, prio, &errpos, 0);
 	if (ret < 0)
 		fail(h->out, EINVAL, "priority '%s' at '%s': %s", prio,
@@ -581,22 +514,6 @@ static void session_free(struct hs *h)
 
 /* ---- the handshake ---- */
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Small handshake messages should not wait for Nagle. */
 static void nodelay_on(struct hs *h)
 {
@@ -625,7 +542,7 @@ static int wait_io(struct hs *h, int64_t deadline)
 
 	pfd.events = gnutls_record_get_direction(h->s) ? POLLOUT : POLLIN;
 	for (;;) {
-		left = deadline - now_ms();
+		left = deadline - tlsod_now_ms();
 		if (left <= 0)
 			return -1;
 		ret = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
@@ -640,7 +557,7 @@ static int wait_io(struct hs *h, int64_t deadline)
 
 static int run_handshake(struct hs *h, unsigned int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = tlsod_now_ms() + timeout_ms;
 	int ret;
 
 	gnutls_handshake_set_timeout(h->s, timeout_ms);
@@ -662,7 +579,7 @@ static int run_handshake(struct hs *h, unsigned int timeout_ms)
 				  gnutls_alert_get_name(
 					gnutls_alert_get(h->s)));
 		/* A peer feeding warnings must not outlast the timeout. */
-		if (now_ms() >= deadline)
+		if (tlsod_now_ms() >= deadline)
 			return GNUTLS_E_TIMEDOUT;
 	}
 }
@@ -857,7 +774,7 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 {
 	struct hs h = { .req = req, .out = out, .fd = req->fd, .nodelay = -1 };
 	char esc[TLSOD_ESC_SIZE(TLSO_PEER_NAME_SIZE)];
-	int64_t t0 = now_us(), t1;
+	int64_t t0 = tlsod_now_us(), t1;
 	unsigned int timeout_ms;
 	int ret;
 
@@ -883,12 +800,12 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		tlsod_peer_key_of(&h.peer_key, req, h.p->name, h.fd);
 		tlsod_resume_offer(h.s, &h.peer_key);
 	}
-	t1 = now_us();
+	t1 = tlsod_now_us();
 	out->setup_us = t1 - t0;
 	nodelay_on(&h);
 	ret = run_handshake(&h, timeout_ms);
 	nodelay_restore(&h);
-	t0 = now_us();
+	t0 = tlsod_now_us();
 	out->handshake_us = t0 - t1;
 	if (ret < 0) {
 		handshake_failed(&h, ret);
@@ -906,7 +823,7 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 	h.out->resumed = gnutls_session_is_resumed(h.s);
 	if (!h.server && h.p->session_tickets)
 		keep_session(&h);
-	out->keys_us = now_us() - t0;
+	out->keys_us = tlsod_now_us() - t0;
 out:
 	explicit_bzero(h.client_secret, sizeof(h.client_secret));
 	explicit_bzero(h.server_secret, sizeof(h.server_secret));

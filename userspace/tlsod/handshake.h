@@ -56,9 +56,6 @@ void tlsod_handshake(const struct tlsod_config *cfg,
 		     struct tlsod_outcome *out);
 void tlsod_outcome_release(struct tlsod_outcome *out);
 
-/* Once per configuration read, in the parent: what every handshake shares. */
-void tlsod_handshake_prepare(struct tlsod_config *cfg);
-
 /* "client", "server" or "unknown", for the log. */
 const char *tlsod_role_name(uint32_t role);
 

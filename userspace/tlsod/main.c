@@ -27,12 +27,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "handshake.h"
 #include "keyproxy.h"
 #include "log.h"
 #include "netlink.h"
 #include "notify.h"
+#include "priority.h"
 #include "privilege.h"
 #include "resumption.h"
 #include "session_cache.h"
@@ -194,7 +196,7 @@ static struct tlsod_config *read_config(void)
 	if (!cfg)
 		log_err("%s", err);
 	else
-		tlsod_handshake_prepare(cfg);
+		tlsod_priority_prepare(cfg);
 	return cfg;
 }
 
@@ -435,19 +437,11 @@ static void send_ticket(struct worker *w, const struct tlsod_msg *m)
 			  strerror(errno));
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_ticket(void *arg, uint64_t id, const void *msg, size_t len)
 {
 	struct daemon *d = arg;
 	struct worker *w = id ? holder_of(d, id) : NULL;
-	int64_t now = mono_ms();
+	int64_t now = tlsod_now_ms();
 	struct queued_ticket *q = NULL;
 	struct tlsod_msg m;
 	unsigned int i;
@@ -506,14 +500,6 @@ static void claim_tickets(struct daemon *d, struct worker *w, uint64_t id)
 			d->tickets[i].pid = w->pid;
 }
 
-static int64_t mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /*
  * HOLD, SESSION_PUT, SESSION_TAKE.  The session bytes are a worker's,
  * kept and handed back as they are: only a worker's GnuTLS reads them.
@@ -547,7 +533,7 @@ static int on_resumption(struct daemon *d, struct worker *w,
 		memcpy(&key, m->data, klen);
 		if (w->gen == d->gen &&
 		    tlsod_scache_put(d->sessions, &key, m->data + klen,
-				     m->h.len - klen, m->h.flags, mono_s()))
+				     m->h.len - klen, m->h.flags, tlsod_now_s()))
 			log_warn("session cache: out of memory");
 		explicit_bzero(m->data, m->h.len);
 		return 0;
@@ -556,7 +542,7 @@ static int on_resumption(struct daemon *d, struct worker *w,
 			break;
 		memcpy(&key, m->data, klen);
 		n = tlsod_scache_take(d->sessions, &key, m->data,
-				      sizeof(m->data), mono_s());
+				      sizeof(m->data), tlsod_now_s());
 		m->h = (struct tlsod_msg_hdr){ .type = TLSOD_MSG_RESULT,
 					       .len = n };
 		if (send(w->sock, m, sizeof(m->h) + n, MSG_NOSIGNAL) < 0)

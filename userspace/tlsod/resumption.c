@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "resumption.h"
 
@@ -26,14 +27,6 @@ struct held {
 };
 
 static struct held held[TLSOD_HELD_MAX];
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void tlsod_peer_key_of(struct tlsod_peer_key *key,
 		       const struct tlsod_request *req, const char *profile,
@@ -166,7 +159,7 @@ void tlsod_resume_hold(uint64_t id, gnutls_session_t s,
 	gnutls_handshake_set_read_function(s, no_output);
 	gnutls_transport_set_int(s, -1);
 	*h = (struct held){ .id = id, .s = s, .psk = psk, .key = *key,
-			    .until_ms = mono_ms() + TLSOD_TICKET_WAIT_MS };
+			    .until_ms = tlsod_now_ms() + TLSOD_TICKET_WAIT_MS };
 	m.h = (struct tlsod_msg_hdr){ .type = TLSOD_MSG_HOLD,
 				      .len = sizeof(id) };
 	memcpy(m.data, &id, sizeof(id));
@@ -210,13 +203,13 @@ void tlsod_resume_ticket(const struct tlsod_msg *m)
 		return;
 	}
 	/* The rest of a server's tickets come with the first. */
-	if (h->until_ms > mono_ms() + TLSOD_TICKET_MORE_MS)
-		h->until_ms = mono_ms() + TLSOD_TICKET_MORE_MS;
+	if (h->until_ms > tlsod_now_ms() + TLSOD_TICKET_MORE_MS)
+		h->until_ms = tlsod_now_ms() + TLSOD_TICKET_MORE_MS;
 }
 
 int tlsod_resume_wait_ms(void)
 {
-	int64_t now = mono_ms(), last = -1;
+	int64_t now = tlsod_now_ms(), last = -1;
 	unsigned int i;
 
 	for (i = 0; i < TLSOD_HELD_MAX; i++) {

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "handshake.h"
 #include "keyproxy.h"
 #include "log.h"
@@ -21,19 +22,6 @@
 
 /* For the netlink exchanges before and after the handshake. */
 #define TLSOD_NL_ALARM_S	30
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t mono_ms(void)
-{
-	return mono_us() / 1000;
-}
 
 static const char *auth_name(uint32_t auth)
 {
@@ -126,7 +114,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		}
 		*wp = w;
 	}
-	t0 = mono_us();
+	t0 = tlsod_now_us();
 	switch (take_request(w, &req)) {
 	case TAKE_NONE:
 		return 0;
@@ -145,7 +133,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		break;
 	}
 	alarm(TLSOD_NL_ALARM_S);
-	t1 = mono_us();
+	t1 = tlsod_now_us();
 	res = (struct tlsod_result){
 		.status = out.status,
 		.peer_auth = out.peer_auth,
@@ -162,7 +150,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		.rx_secret = out.rx_secret,
 	};
 	ret = tlsod_done(w, &req, &res);
-	t2 = mono_us();
+	t2 = tlsod_now_us();
 	log_outcome(&req, &out);
 	log_debug("handshake fd %d role %s took %lld us: queued %u, ACCEPT %lld, set-up %lld, handshake %lld, keys %lld, DONE %lld",
 		  req.fd, tlsod_role_name(req.role), (long long)(t2 - t0),
@@ -205,7 +193,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 static int hear(int sock, int ms)
 {
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	int64_t until = ms < 0 ? -1 : mono_ms() + ms;
+	int64_t until = ms < 0 ? -1 : tlsod_now_ms() + ms;
 	struct tlsod_msg m;
 	int n, left = ms;
 
@@ -222,7 +210,7 @@ static int hear(int sock, int ms)
 			return n;
 		tlsod_resume_ticket(&m);
 		if (until >= 0) {
-			left = until - mono_ms();
+			left = until - tlsod_now_ms();
 			if (left < 0)
 				left = 0;
 		}
