@@ -164,7 +164,7 @@ UT_cipher_test := $(KSHARED_SRCS)
 UT_trace_test := $(wildcard userspace/tlsod/trace_*.c)
 UT_LIBS_trace_test := $(GNUTLS_LIBS) -lpthread
 # config.c makes the external keys of keyproxy.c, which logs.
-UT_config_test := $(wildcard userspace/tlsod/config*.c) userspace/tlsod/keyproxy.c \
+UT_config_test := $(wildcard userspace/tlsod/config*.c) userspace/tlsod/keyproxy.c userspace/tlsod/clock.c \
 	userspace/tlsod/log.c userspace/tlsod/trace_printer.c
 UT_LIBS_config_test := $(GNUTLS_LIBS) $(INIH_LIBS)
 UT_tlsod_errors_test := userspace/tlsod/errors.c

@@ -102,6 +102,10 @@ TEST_F(interop, client_vs_openssl_s_server)
 				  NULL);
 	ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", TENV_HS_MS));
 	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509, TENV_ID_SERVER);
+	/* tlsod -v's steps: a client the server did not ask for a
+	 * certificate signs nothing */
+	EXPECT_TRUE(tenv_log_line_has(e, "role client took", "(signing 0)",
+				      TENV_HS_MS));
 
 	ASSERT_OK(tlso_write_all(fd, up, strlen(up)));
 	ASSERT_OK(tproc_write(srv, down));
@@ -165,6 +169,11 @@ TEST_F(interop, server_vs_openssl_s_client)
 
 	fd = from_s_client(e, variant->v, false, up, "server", &cli);
 	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_NONE, "");
+	/* the server's signature came from the parent, and was timed */
+	EXPECT_TRUE(tenv_log_line_has(e, "role server took", "(signing ",
+				      TENV_HS_MS));
+	EXPECT_FALSE(tenv_log_line_has(e, "role server took", "(signing 0)",
+				       0));
 
 	EXPECT_READ(fd, up);
 	ASSERT_OK(tlso_write_all(fd, down, strlen(down)));

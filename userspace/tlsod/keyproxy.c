@@ -9,11 +9,22 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "clock.h"
 #include "keyproxy.h"
 #include "log.h"
 
 /* The worker's end of its pair; -1 in the parent. */
 static int kp_sock = -1;
+/* Time spent waiting for the parent's signatures, for tlsod -v. */
+static int64_t kp_wait_us;
+
+int64_t tlsod_kp_take_wait_us(void)
+{
+	int64_t us = kp_wait_us;
+
+	kp_wait_us = 0;
+	return us;
+}
 
 int tlsod_msg_send_word(int sock, enum tlsod_msg_type type)
 {
@@ -91,6 +102,8 @@ static int kp_call(const struct tlsod_keyref *r, enum tlsod_msg_type type,
 		   const gnutls_datum_t *in, gnutls_datum_t *out)
 {
 	struct tlsod_msg m;
+	int64_t t0 = tlsod_now_us();
+	int ret;
 
 	if (kp_sock < 0 || in->size > TLSOD_MSG_DATA_MAX)
 		return GNUTLS_E_INVALID_REQUEST;
@@ -99,7 +112,9 @@ static int kp_call(const struct tlsod_keyref *r, enum tlsod_msg_type type,
 		.len = in->size,
 	};
 	memcpy(m.data, in->data, in->size);
-	if (tlsod_parent_call(&m))
+	ret = tlsod_parent_call(&m);
+	kp_wait_us += tlsod_now_us() - t0;
+	if (ret)
 		return GNUTLS_E_PK_SIGN_FAILED;
 	if (m.h.status)
 		return m.h.status < 0 ? m.h.status : GNUTLS_E_PK_SIGN_FAILED;

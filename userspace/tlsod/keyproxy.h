@@ -99,6 +99,8 @@ void tlsod_kp_worker(int sock);
  */
 int tlsod_parent_send(const struct tlsod_msg *m);
 int tlsod_parent_call(struct tlsod_msg *m);
+/* What signing through the parent has cost since the last call, in us. */
+int64_t tlsod_kp_take_wait_us(void);
 
 /*
  * In the parent: answer m, a worker's request, with keys (nkeys of

@@ -100,7 +100,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 	struct tlsod_worker_nl *w = *wp;
 	struct tlsod_request req;
 	struct tlsod_result res;
-	int64_t t0, t1, t2;
+	int64_t t0, t1, t2, sign_us = 0;
 	int ret;
 
 	/* A peer that resets must not kill us before DONE. */
@@ -129,7 +129,9 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		};
 		break;
 	case TAKE_OK:
+		tlsod_kp_take_wait_us();
 		tlsod_handshake(cfg, &req, &out);
+		sign_us = tlsod_kp_take_wait_us();
 		break;
 	}
 	alarm(TLSOD_NL_ALARM_S);
@@ -152,13 +154,13 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 	ret = tlsod_done(w, &req, &res);
 	t2 = tlsod_now_us();
 	log_outcome(&req, &out);
-	log_debug("handshake fd %d role %s took %lld us: queued %u, ACCEPT %lld, set-up %lld, handshake %lld, keys %lld, DONE %lld",
+	log_debug("handshake fd %d role %s took %lld us: queued %u, ACCEPT %lld, set-up %lld, handshake %lld (signing %lld), keys %lld, DONE %lld",
 		  req.fd, tlsod_role_name(req.role), (long long)(t2 - t0),
 		  req.queued_us,
 		  (long long)(t1 - t0 - out.setup_us - out.handshake_us -
 			      out.keys_us),
 		  (long long)out.setup_us, (long long)out.handshake_us,
-		  (long long)out.keys_us, (long long)(t2 - t1));
+		  (long long)sign_us, (long long)out.keys_us, (long long)(t2 - t1));
 	if (!ret && out.held && req.have_id) {
 		tlsod_resume_hold(req.id, out.held, out.held_psk,
 				  &out.peer_key);
