@@ -3,8 +3,11 @@
  * In-VM tests: tlsod, the handshake daemon, end to end (tlsod_env.h says
  * how a case goes and what every teardown checks), the post group:
  * what the peer sends after the handshake: NewSessionTicket,
- * close_notify both ways, a fatal alert, a request to renegotiate.
+ * close_notify both ways, a fatal alert, a request to renegotiate; and
+ * the peer's record_size_limit, both roles.
  */
+#include <gnutls/gnutls.h>
+
 #include "tlsod_env.h"
 
 TENV_FIXTURE_TLS(post)
@@ -116,6 +119,16 @@ TEST_F(post, fatal_alert_from_peer)
 	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
 }
 
+/* size - 1 letters, a to z over and over, and a NUL. */
+static void alphabet(char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size - 1; i++)
+		buf[i] = 'a' + i % 26;
+	buf[size - 1] = 0;
+}
+
 /*
  * A GnuTLS server that takes records of 600 bytes at most (its
  * record_size_limit): tlsod hands the limit to the kernel, and tlso's
@@ -132,11 +145,8 @@ TEST_F(post, client_keeps_to_record_size_limit)
 	struct tlso_info info = { 0 };
 	int lfd, port, fd;
 	pid_t peer;
-	size_t i;
 
-	for (i = 0; i < sizeof(want) - 1; i++)
-		want[i] = 'a' + i % 26;
-	want[sizeof(want) - 1] = 0;
+	alphabet(want, sizeof(want));
 	lfd = tenv_listen(e, &port);
 	peer = gpeer_start(e, &g, lfd);
 	fd = tenv_tlso_client(e, port);
@@ -149,6 +159,98 @@ TEST_F(post, client_keeps_to_record_size_limit)
 	EXPECT_GE(info.tx_records, 3000 / 599);
 	tenv_close(e, fd);
 	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+}
+
+/*
+ * A GnuTLS client of this process's own that takes records of 600 bytes
+ * at most (its record_size_limit), connected to port: it reads len bytes
+ * of the pattern ('a' + i % 26) and exits 0 when they were all there and
+ * no record held more than the limit.  GnuTLS itself would fail a larger
+ * one with record_overflow; the child checks the sizes too.
+ */
+#define POST_RSL	600
+
+static pid_t rsl_client(struct tenv *e, const struct tver *v, int port,
+			size_t len)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t s;
+	char ca[PATH_MAX], buf[4096];
+	size_t got = 0, biggest = 0, i;
+	pid_t pid;
+	int fd, ret;
+
+	tenv_pki(e, ca, sizeof(ca), PKI_CA, "pem");
+	pid = tenv_fork(e);
+	if (pid)
+		return pid;
+	fd = tenv_connect(e, port);
+	if (fd < 0 || gnutls_certificate_allocate_credentials(&cred) < 0 ||
+	    gnutls_certificate_set_x509_trust_file(cred, ca,
+						   GNUTLS_X509_FMT_PEM) < 1 ||
+	    gnutls_init(&s, GNUTLS_CLIENT) < 0 ||
+	    gnutls_priority_set_direct(s, v->prio, NULL) < 0 ||
+	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0 ||
+	    gnutls_record_set_max_recv_size(s, POST_RSL) < 0)
+		_exit(2);
+	gnutls_session_set_verify_cert(s, "localhost", 0);
+	gnutls_transport_set_int(s, fd);
+	do {
+		ret = gnutls_handshake(s);
+	} while (ret < 0 && !gnutls_error_is_fatal(ret));
+	if (ret < 0) {
+		fprintf(stderr, "rsl client: handshake: %s\n",
+			gnutls_strerror(ret));
+		_exit(3);
+	}
+	while (got < len) {
+		ret = gnutls_record_recv(s, buf, sizeof(buf));
+		if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (ret <= 0) {
+			fprintf(stderr, "rsl client: after %zu bytes: %s\n",
+				got, ret ? gnutls_strerror(ret) : "EOF");
+			_exit(4);
+		}
+		for (i = 0; i < (size_t)ret; i++)
+			if (buf[i] != (char)('a' + (got + i) % 26))
+				_exit(5);
+		got += ret;
+		if ((size_t)ret > biggest)
+			biggest = ret;
+	}
+	fprintf(stderr, "rsl client: %zu bytes, records of %zu at most\n",
+		got, biggest);
+	gnutls_bye(s, GNUTLS_SHUT_WR);
+	_exit(biggest <= POST_RSL ? 0 : 6);
+}
+
+/*
+ * The server's side of record_size_limit: tlsod reads the client's
+ * limit from its hello and hands it to the kernel, whose records then
+ * keep to it.
+ */
+TEST_F(post, server_keeps_to_record_size_limit)
+{
+	struct tenv *e = &self->e;
+	struct tlso_info info = { 0 };
+	char text[3001];
+	int lfd, port, fd;
+	pid_t peer;
+
+	alphabet(text, sizeof(text));
+	lfd = tenv_listen(e, &port);
+	peer = rsl_client(e, variant->v, port, sizeof(text) - 1);
+	fd = tenv_tlso_accept(e, lfd);
+	ASSERT_OK(hs_start(fd, TLSO_ROLE_SERVER, "server", "", TENV_HS_MS));
+	EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_NONE, "");
+	ASSERT_OK(tlso_write_all(fd, text, sizeof(text) - 1));
+	ASSERT_OK(sock_tlso_info(fd, &info));
+	TH_LOG("%llu records for 3000 bytes",
+	       (unsigned long long)info.tx_records);
+	EXPECT_GE(info.tx_records, 3000 / (POST_RSL - 1));
+	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
+	tenv_close(e, fd);
 }
 
 /*

@@ -2,10 +2,11 @@
 /*
  * In-VM tests: tlsod, the handshake daemon, end to end (tlsod_env.h says
  * how a case goes and what every teardown checks), the resumption group:
- * a tlso client resumes with a GnuTLS server (TLS 1.3 tickets come up
- * from the kernel), each ticket once; the kernel's bound on the tickets
- * it passes up; a tlso server's tickets resume gnutls-cli and openssl
- * s_client, on a worker other than the one that issued them.
+ * a tlso client resumes with a GnuTLS server and with openssl s_server
+ * (TLS 1.3 tickets come up from the kernel), each ticket once; the
+ * kernel's bound on the tickets it passes up; a tlso server's tickets
+ * resume gnutls-cli and openssl s_client, on a worker other than the
+ * one that issued them.
  */
 #include "tlsod_env.h"
 
@@ -78,7 +79,45 @@ TEST_F(resume, client_resumes_with_a_gnutls_server)
 	ASSERT_TRUE(wait_kept(e, from));
 	client_round(e, variant->v, port, true);
 	EXPECT_EQ(tenv_wait_kid(e, peer, TENV_HS_MS), 0);
-	EXPECT_TRUE(tenv_log_line_has(e, "role client", ", resumed", from));
+	EXPECT_TRUE(tenv_log_line_has(e, "role client", ", resumed",
+				      TENV_HS_MS));
+}
+
+/*
+ * openssl s_server -rev (each line back reversed), two connections: the
+ * first a full handshake whose tickets (TLS 1.3: two, after it) tlsod
+ * keeps, the second resumed with one of them.
+ */
+TEST_F(resume, client_resumes_with_openssl_s_server)
+{
+	struct tenv *e = &self->e;
+	off_t from = tenv_file_size(e->log);
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	struct tproc *srv;
+	int fd, round;
+
+	fd = tenv_s_server_client(e, &srv, PKI_SERVER, variant->v, "-naccept",
+				  "2", "-rev");
+	ASSERT_OK(getpeername(fd, (struct sockaddr *)&peer, &len));
+	for (round = 0; round < 2; round++) {
+		if (round)
+			fd = tenv_tlso_client(e, ntohs(peer.sin_port));
+		ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost",
+				   TENV_HS_MS));
+		EXPECT_DONE(fd, variant->v->version, TLSO_AUTH_X509,
+			    TENV_ID_SERVER);
+		EXPECT_EQ(hs_get(fd).flags & TLSO_HS_F_RESUMED,
+			  round ? TLSO_HS_F_RESUMED : 0U);
+		ASSERT_OK(tlso_write_all(fd, "ko\n", 3));
+		EXPECT_READ(fd, "ok\n");
+		if (!round)
+			ASSERT_TRUE(wait_kept(e, from));
+		tenv_close(e, fd);
+	}
+	EXPECT_EXIT(srv, 0, TENV_HS_MS);
+	EXPECT_TRUE(tenv_log_line_has(e, "role client", ", resumed",
+				      TENV_HS_MS));
 }
 
 /*
