@@ -8,12 +8,18 @@
 #   make demo       the demo, in a VM
 #   make bench      tlso beside plain TCP, kTLS and GnuTLS, in a VM
 #   make lint       sparse and checkpatch.pl on the kernel side
+#   make check-debug  the in-VM suite on a debug kernel (KASAN, lockdep,
+#                   kmemleak, fault injection) built once per machine,
+#                   a long stress run and a kmemleak scan; run it before
+#                   any change to kmod/ (the first build takes long)
+#   make fuzz       libFuzzer on the host, 10M inputs a target (FUZZ_*)
 #   make clean      remove everything the build made
 #
 #   KVER=6.1.0-56-amd64 or KDIR=/path/to/build   kernel to build against
 #   V=1                                          show the commands
 #
-# check, demo and bench install missing Debian packages first (scripts/deps).
+# check, check-debug, demo and bench install missing Debian packages first
+# (scripts/deps).
 # Userspace products go to build/: programs in build/bin, libtlso in
 # build/lib, objects in build/obj (build/san: the host tests' sanitized
 # ones), each object with the header dependencies the compiler found.
@@ -90,12 +96,12 @@ $(OBJ)/userspace/tlsod/%.o $(SANOBJ)/userspace/tlsod/%.o: XCFLAGS = -Iuserspace/
 $(OBJ)/userspace/tlso-perf/%.o $(SANOBJ)/userspace/tlso-perf/%.o: XCFLAGS = -Iuserspace/lib -Ikmod
 $(OBJ)/tests/%.o $(SANOBJ)/tests/%.o: XCFLAGS = -Itests/lib -Ikmod -Iuserspace/lib -Iuserspace/tlsod -Iuserspace/tlso-cat $(NL_CFLAGS)
 
-.PHONY: all module userspace tests check demo bench lint clean help FORCE
+.PHONY: all module userspace tests check check-debug demo bench lint clean help FORCE
 
 all: module userspace
 
 help:
-	@sed -n '3,17s/^# \{0,1\}//p' Makefile
+	@sed -n '3,22s/^# \{0,1\}//p' Makefile
 
 # kbuild does not notice a change of kernel between two builds in one
 # tree: remember the last one, and start clean when it changes.
@@ -203,23 +209,33 @@ build/tests/vm/%: $(OBJ)/tests/vm/%.o $(TESTLIB) $(LIB)
 
 tests: $(UNIT_TESTS) $(VM_TESTS) $(PROGS)
 
+include tests/fuzz/fuzz.mk
+
 # Module builds for the suite, one per kernel, each in its own tree of
 # links under build/KVER so that both kernels' objects can coexist.
+# MODULES_KDIR: another kernel tree than /lib/modules/KVER/build, as
+# for the debug kernel (scripts/check-debug).
+build/modules/%: KDIR_OF = $(or $(MODULES_KDIR),/lib/modules/$*/build)
 build/modules/%: FORCE
-	@test -d /lib/modules/$*/build || { echo "no headers for $*"; exit 1; }
+	@test -d $(KDIR_OF) || { echo "no headers for $*"; exit 1; }
 	@rm -rf $@ && mkdir -p $@/kmod $@/tests/kmod
 	@ln -s $(CURDIR)/Kbuild $@/Kbuild
 	@ln -s $(CURDIR)/kmod/Kbuild $(CURDIR)/kmod/include $(wildcard $(CURDIR)/kmod/*.[ch]) $@/kmod/
 	@ln -s $(CURDIR)/tests/kmod/Kbuild $(wildcard $(CURDIR)/tests/kmod/*.c) $@/tests/kmod/
 	$(call msg,KBUILD,$*)
-	$(Q)$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$@ TLSO_TEST_MODULES=m \
-		$(if $(wildcard /lib/modules/$*/build/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=) \
+	$(Q)$(MAKE) -C $(KDIR_OF) M=$(CURDIR)/$@ TLSO_TEST_MODULES=m \
+		$(if $(wildcard $(KDIR_OF)/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=) \
 		$(if $(Q),-s) modules
 
 check:
 	@scripts/deps
 	@$(MAKE) --no-print-directory tests
 	@tests/check $(KVER_ARG)
+
+check-debug:
+	@scripts/deps --debug
+	@$(MAKE) --no-print-directory tests
+	@scripts/check-debug
 
 demo:
 	@scripts/deps

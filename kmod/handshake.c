@@ -166,8 +166,12 @@ static void tlso_hs_finish(struct tlso_hs *hs,
 		 * Secrets that do not give the keys installed would make
 		 * the first KeyUpdate garbage: the handshake failed.
 		 */
-		if (!status && out->tx_secret && tlso_ku_install(ctx, out))
-			status = EIO;
+		if (!status && out->tx_secret) {
+			int err = tlso_ku_install(ctx, out);
+
+			if (err)
+				status = err == -ENOMEM ? ENOMEM : EIO;
+		}
 		if (!status) {
 			if (out->identity)
 				strscpy(ctx->hs_identity, out->identity,

@@ -80,12 +80,17 @@ static int tlso_pages_sg(struct page **pages, u32 pos, u32 len,
 	return n;
 }
 
+/*
+ * Also without a buffer for the next record (its allocation after the
+ * last record failed): nothing else would gather it, so the reader must
+ * come and refill it, or see ENOMEM.
+ */
 static bool tlso_rx_readable(const struct tlso_ctx *ctx)
 {
 	const struct tlso_rx *rx = &ctx->rx;
 
 	return READ_ONCE(rx->err) || READ_ONCE(rx->eof) ||
-	       !list_empty(&rx->recs) ||
+	       !list_empty(&rx->recs) || !READ_ONCE(rx->in[0]) ||
 	       (READ_ONCE(rx->ready) && !READ_ONCE(rx->key_update));
 }
 
@@ -482,7 +487,15 @@ err_stream:
 	goto out;
 
 err_decrypt:
-	err = -EBADMSG;
+	/*
+	 * Only a record that does not authenticate is the peer's fault; the
+	 * ciphertext may be half decrypted in place, so the stream ends
+	 * either way, with the error it really had.
+	 */
+	if (err != -EBADMSG) {
+		alert = TLSO_ALERT_INTERNAL_ERROR;
+		goto err_stream;
+	}
 	tlso_alert_fail(sk, ctx, err, TLSO_ALERT_BAD_RECORD_MAC);
 	tlso_stat_inc(sock_net(sk), TLSO_MIB_DECRYPT_ERROR);
 out:

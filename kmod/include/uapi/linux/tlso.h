@@ -84,7 +84,8 @@
  *	EIO		tlsod reported success without installing keys, or
  *			failed in a way it could not name
  *	ENOMEM		the module could not keep the application data
- *			tlsod had read past the handshake
+ *			tlsod had read past the handshake, or the state a
+ *			KeyUpdate needs
  *	(and the errno of TLS_TX/TLS_RX if the daemon could not install
  *	the keys; tlsod(8) lists which handshake failure maps to which)
  *	EINTR		a signal interrupted the wait (the handshake goes on)
