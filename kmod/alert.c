@@ -49,7 +49,7 @@ void tlso_alert_fail(struct sock *sk, struct tlso_ctx *ctx, int err, u8 desc)
 	WRITE_ONCE(tx->alert_err, err);
 	/* Paired with READ_ONCE() in tlso_tx_unlock(). */
 	WRITE_ONCE(tx->alert, desc);
-	schedule_work(&tx->work);
+	mod_delayed_work(system_wq, &tx->work, 0);
 	tlso_alert_wake_sender(sk);
 	/* Readers see rx.err now; the stream's error follows the alert. */
 	ctx->rx.saved_data_ready(sk);

@@ -559,7 +559,8 @@ static int tlso_hs_queue(struct sock *sk, struct tlso_ctx *ctx,
 
 	/*
 	 * -ENOBUFS: a listener's queue overflowed and it missed READY,
-	 * which tlsod notices and answers with ACCEPTs anyway.
+	 * which tlsod notices and answers with ACCEPTs anyway.  (A listener
+	 * without NETLINK_BROADCAST_ERROR makes that -ESRCH, tlso.h.)
 	 */
 	err = tlso_genl_ready(sock_net(sk));
 	if (err && err != -ENOBUFS && tlso_hs_claim(hs)) {

@@ -324,7 +324,7 @@ static int tlso_rx_key_update(struct sock *sk, struct tlso_ctx *ctx,
 		pos += n;
 	}
 	if (!err && ctx->ku->tx_pending && ctx->tx_ready)
-		schedule_work(&ctx->tx.work);
+		mod_delayed_work(system_wq, &ctx->tx.work, 0);
 	return err;
 }
 
@@ -396,8 +396,12 @@ static int tlso_rx_decrypt(struct sock *sk, struct tlso_ctx *ctx,
 			goto done;
 		}
 		iov_iter_revert(to, plain);
-		/* A record that does not authenticate fails either way. */
-		if (err < 0)
+		/*
+		 * A record that does not authenticate fails either way; out
+		 * of place, the ciphertext is intact for another try in
+		 * place when the crypto failed on its own (no memory).
+		 */
+		if (err == -EBADMSG)
 			goto err_decrypt;
 	}
 
@@ -512,25 +516,31 @@ static void tlso_rxrec_free(struct sock *sk, struct tlso_rx *rx,
 	tlso_rxrec_put(rx, rec);
 }
 
-static int tlso_rxrec_copy(struct tlso_rxrec *rec, u32 skip, u32 len,
+/*
+ * Copy len bytes of the record from skip on.  Returns how many went:
+ * fewer when the destination took only part of them (a bad user address,
+ * or a 6.1 pipe that could not get a page), and those count as read.
+ */
+static u32 tlso_rxrec_copy(struct tlso_rxrec *rec, u32 skip, u32 len,
 			   struct iov_iter *to)
 {
-	u32 pos = rec->off + skip;
+	u32 pos = rec->off + skip, done = 0;
 
-	while (len) {
-		u32 n = min_t(u32, PAGE_SIZE - (pos & ~PAGE_MASK), len);
-
+	while (done < len) {
+		u32 n = min_t(u32, PAGE_SIZE - (pos & ~PAGE_MASK), len - done);
 		/*
 		 * Not copy_page_to_iter(): into a 6.1 pipe that would lend
 		 * the page itself, which pipe readers reject as not
 		 * up to date.
 		 */
-		if (copy_to_iter(tlso_page_ptr(rec->pages, pos), n, to) != n)
-			return -EFAULT;
+		u32 got = copy_to_iter(tlso_page_ptr(rec->pages, pos), n, to);
+
+		done += got;
+		if (got < n)
+			break;
 		pos += n;
-		len -= n;
 	}
-	return 0;
+	return done;
 }
 
 static u8 tlso_rec_byte(struct tlso_rxrec *rec, u32 i)
@@ -753,7 +763,7 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		cur = list_first_entry(&rx->recs, struct tlso_rxrec, list);
 
 	while (copied < len) {
-		u32 n;
+		u32 n, want;
 
 		if (!cur) {
 			bool zc, can_zc;
@@ -843,11 +853,14 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		if (err <= 0)
 			break;
 		err = 0;
-		n = min_t(size_t, cur->len - skip, len - copied);
-		if (tlso_rxrec_copy(cur, skip, n, &msg->msg_iter)) {
-			err = -EFAULT;
-			break;
-		}
+		want = min_t(size_t, cur->len - skip, len - copied);
+		n = tlso_rxrec_copy(cur, skip, want, &msg->msg_iter);
+		/*
+		 * What did go is consumed like the rest: a reader that took
+		 * part of a record must not be given that part again.
+		 */
+		if (n < want)
+			err = splicing ? -ENOMEM : -EFAULT;
 		copied += n;
 		if (peek) {
 			skip += n;
@@ -855,6 +868,8 @@ int tlso_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			cur->off += n;
 			cur->len -= n;
 		}
+		if (err)
+			break;
 		if (cur->len == skip) {
 			struct tlso_rxrec *next = NULL;
 

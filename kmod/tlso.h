@@ -59,6 +59,14 @@ struct tlso_txrec {
 
 /* tlso_tx.flags: the work found the send lock held, and left the push. */
 #define TLSO_TX_WORK_DEFERRED	0
+/*
+ * A push TCP refused for want of memory, with nothing of its own in
+ * flight whose ACK would call write_space, is tried again this much
+ * later (TCP's own senders wait 2 jiffies to HZ/5 for memory).
+ */
+#define TLSO_TX_RETRY_MS	20
+/* Tries of the last push at shutdown or close before the stream is reset. */
+#define TLSO_TX_LAST_TRIES	10
 
 struct tlso_tx {
 	struct mutex lock;	/* one sender at a time, outside lock_sock */
@@ -66,7 +74,7 @@ struct tlso_tx {
 	struct tlso_txrec *open;	/* filling (MSG_MORE) */
 	struct tlso_txrec *pend;	/* sealed, not all in TCP yet */
 	int pend_flags;
-	struct work_struct work;	/* pushes pend when TCP has room */
+	struct delayed_work work;	/* pushes pend when TCP has room */
 	unsigned long flags;	/* TLSO_TX_* bits */
 	void (*saved_write_space)(struct sock *sk);
 	int err;	/* sticky: sequence numbers used up, or alert sent */

@@ -7,6 +7,7 @@
  * caller's pages; only a record built across calls (MSG_MORE) or from
  * small pieces is copied in first.
  */
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -176,6 +177,19 @@ static bool tlso_tx_later(int err)
 }
 
 /*
+ * The stream has lost what send() may have reported sent: it fails for
+ * good, and close() resets it (SO_LINGER with no time), so that the peer
+ * never takes its end for a clean one.
+ */
+static void tlso_tx_fail(struct sock *sk, struct tlso_ctx *ctx, int err)
+{
+	ctx->tx.err = err;
+	tlso_abort(sk, err);
+	sock_set_flag(sk, SOCK_LINGER);
+	WRITE_ONCE(sk->sk_lingertime, 0);
+}
+
+/*
  * Whether a record may be sealed now: not when the stream cannot carry
  * it (a sequence number would wrap, an error, shutdown for sending), so
  * that no record is counted or reported sent that never leaves.
@@ -238,8 +252,17 @@ static int tlso_tx_seal(struct sock *sk, struct tlso_ctx *ctx,
 	err = tlso_aead_run(d, true, src ? src : sg_out, sg_out,
 			    rec->plain + p->tail_len, aad_len, iv);
 	memzero_explicit(iv, sizeof(iv));
-	if (err)
+	if (err) {
+		/*
+		 * Out of place (src), the caller's pages are intact, and it
+		 * seals a copy instead.  In place, as kTLS, the stream ends:
+		 * the record may be half encrypted, and send() may have
+		 * reported part of it sent (MSG_MORE).
+		 */
+		if (!src)
+			tlso_tx_fail(sk, ctx, err);
 		return err;
+	}
 
 	tlso_txrec_trim(rec, hlen + rec->plain + p->tail_len + TLSO_TAG_LEN);
 	if (p->nonce_len)
@@ -275,6 +298,18 @@ static int tlso_tcp_send_page(struct sock *sk, struct page *page, u32 off,
 }
 
 /*
+ * TCP had no memory for a pending record, and no ACK is due to call
+ * write_space when it has: send() reported the record sent, so nobody
+ * else would push it.
+ */
+static void tlso_tx_retry_later(struct tlso_ctx *ctx)
+{
+	unsigned long delay = msecs_to_jiffies(TLSO_TX_RETRY_MS);
+
+	schedule_delayed_work(&ctx->tx.work, delay);
+}
+
+/*
  * Hand the sealed record to TCP, which takes its own page references.
  * Returns 0 once TCP has all of it, an error tlso_tx_later() accepts
  * (the rest goes when TCP has room), or TCP's error for good, and then
@@ -301,6 +336,9 @@ static int tlso_tx_push(struct sock *sk, struct tlso_ctx *ctx, int flags)
 			if (!tlso_tx_later(ret)) {
 				ctx->tx.pend = NULL;
 				tlso_txrec_free(rec);
+			} else if (!READ_ONCE(sk->sk_wmem_queued) &&
+				   !ctx->tx.closing) {
+				tlso_tx_retry_later(ctx);
 			}
 			return ret;
 		}
@@ -374,7 +412,8 @@ static int tlso_tx_zerocopy(struct sock *sk, struct tlso_ctx *ctx,
 	if (err) {
 		rec->plain = 0;
 		iov_iter_revert(from, len);
-		return err;
+		/* The crypto's own failure: the copy may fare better. */
+		return tlso_tx_may_seal(sk, ctx);
 	}
 	return len;
 }
@@ -668,7 +707,7 @@ void tlso_tx_unlock(struct tlso_ctx *ctx)
 	    (READ_ONCE(ctx->tx.pend) || tlso_ku_tx_pending(ctx) ||
 	     READ_ONCE(ctx->tx.alert)) &&
 	    !READ_ONCE(ctx->tx.closing))
-		schedule_work(&ctx->tx.work);
+		mod_delayed_work(system_wq, &ctx->tx.work, 0);
 }
 
 /*
@@ -680,7 +719,8 @@ void tlso_tx_unlock(struct tlso_ctx *ctx)
  */
 static void tlso_tx_work(struct work_struct *work)
 {
-	struct tlso_ctx *ctx = container_of(work, struct tlso_ctx, tx.work);
+	struct tlso_ctx *ctx = container_of(to_delayed_work(work),
+					    struct tlso_ctx, tx.work);
 	struct sock *sk = ctx->sk;
 
 	set_bit(TLSO_TX_WORK_DEFERRED, &ctx->tx.flags);
@@ -710,14 +750,14 @@ static void tlso_write_space(struct sock *sk)
 	struct tlso_ctx *ctx = tlso_get_ctx(sk);
 
 	if (ctx->tx.pend && !ctx->tx.closing)
-		schedule_work(&ctx->tx.work);
+		mod_delayed_work(system_wq, &ctx->tx.work, 0);
 	ctx->tx.saved_write_space(sk);
 }
 
 int tlso_tx_init(struct sock *sk, struct tlso_ctx *ctx)
 {
 	ctx->tx.max_plain = TLSO_MAX_PLAIN;
-	INIT_WORK(&ctx->tx.work, tlso_tx_work);
+	INIT_DELAYED_WORK(&ctx->tx.work, tlso_tx_work);
 	write_lock_bh(&sk->sk_callback_lock);
 	ctx->tx.saved_write_space = sk->sk_write_space;
 	sk->sk_write_space = tlso_write_space;
@@ -814,20 +854,69 @@ void tlso_tx_alert(struct sock *sk, struct tlso_ctx *ctx)
  * peers such as OpenSSL see a clean end rather than a truncation; or, if
  * the stream is failing, the alert that says why.
  */
-static void tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
+static int tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
 {
+	int err;
+
 	sock_owned_by_me(sk);
 	lockdep_assert_held(&ctx->tx.lock);
 	if (ctx->tx.alert) {
 		tlso_tx_alert(sk, ctx);
-		return;
+		return 0;
 	}
 	if (!ctx->daemon_mode || ctx->close_notify_sent || ctx->tx.err ||
 	    sk->sk_err)
-		return;
-	ctx->close_notify_sent = 1;
-	tlso_tx_alert_record(sk, ctx, TLSO_ALERT_WARNING,
-			     TLSO_ALERT_CLOSE_NOTIFY);
+		return 0;
+	err = tlso_tx_alert_record(sk, ctx, TLSO_ALERT_WARNING,
+				   TLSO_ALERT_CLOSE_NOTIFY);
+	/* Sealed is sent: a pending record goes with the rest. */
+	if (!err || tlso_tx_later(err))
+		ctx->close_notify_sent = 1;
+	return err;
+}
+
+/*
+ * The last records, at shutdown(SHUT_WR) or close: what send() reported
+ * sent, then close_notify.  TCP takes them whatever its send buffer holds
+ * (tlso_tx_room_for_last()), so only a failed allocation leaves them
+ * short, and that is waited out as TCP's own senders wait for memory, a
+ * bounded number of times.  A stream that still lost them fails
+ * (tlso_tx_fail()).  shut: the caller's sk_shutdown, whose
+ * SEND_SHUTDOWN TCP would refuse these records for, and which the socket
+ * keeps whenever the socket lock is let go.
+ */
+static void tlso_tx_last(struct sock *sk, struct tlso_ctx *ctx, u8 shut)
+{
+	int tries = TLSO_TX_LAST_TRIES, err;
+
+	for (;;) {
+		WRITE_ONCE(sk->sk_shutdown, shut & ~SEND_SHUTDOWN);
+		/* A failing stream says why instead (tlso_tx_alert()). */
+		if (ctx->tx.alert) {
+			tlso_tx_alert(sk, ctx);
+			WRITE_ONCE(sk->sk_shutdown, shut);
+			return;
+		}
+		if (ctx->tx.pend || ctx->tx.open || ctx->daemon_mode)
+			tlso_tx_room_for_last(sk, ctx);
+		err = tlso_tx_flush(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (!err)
+			err = tlso_tx_close_notify(sk, ctx);
+		/* A pending close_notify is pushed by the next round. */
+		if (!err && ctx->tx.pend)
+			err = tlso_tx_push(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+		WRITE_ONCE(sk->sk_shutdown, shut);
+		if ((err != -ENOMEM && !tlso_tx_later(err)) || !--tries)
+			break;
+		release_sock(sk);
+		msleep(TLSO_TX_RETRY_MS);
+		lock_sock(sk);
+		shut = sk->sk_shutdown;
+		if (ctx->tx.err || sk->sk_err)
+			return;
+	}
+	if (err && !ctx->tx.err && !sk->sk_err)
+		tlso_tx_fail(sk, ctx, err);
 }
 
 /*
@@ -843,22 +932,12 @@ void tlso_shutdown(struct sock *sk, int how)
 	/*
 	 * The send lock ranks above lock_sock: only try it.  A sender that
 	 * holds it pushes its own record, and learns that TCP refused it.
+	 * inet_shutdown() has marked the socket before calling here, and
+	 * nobody else can send while the send lock is held.
 	 */
 	if ((how & SEND_SHUTDOWN) && ctx->tx_ready &&
 	    mutex_trylock(&ctx->tx.lock)) {
-		u8 shut = sk->sk_shutdown;
-
-		/*
-		 * inet_shutdown() marks the socket before calling here, and
-		 * TCP would refuse these last records; nobody else can send
-		 * while the socket lock is held.
-		 */
-		WRITE_ONCE(sk->sk_shutdown, shut & ~SEND_SHUTDOWN);
-		if (ctx->tx.pend || ctx->tx.open || ctx->daemon_mode)
-			tlso_tx_room_for_last(sk, ctx);
-		tlso_tx_flush(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
-		tlso_tx_close_notify(sk, ctx);
-		WRITE_ONCE(sk->sk_shutdown, shut);
+		tlso_tx_last(sk, ctx, sk->sk_shutdown);
 		tlso_tx_unlock(ctx);
 	}
 	ctx->sk_proto->shutdown(sk, how);
@@ -877,15 +956,14 @@ void tlso_tx_release(struct sock *sk, struct tlso_ctx *ctx)
 		sk->sk_write_space = ctx->tx.saved_write_space;
 	write_unlock_bh(&sk->sk_callback_lock);
 	release_sock(sk);
-	cancel_work_sync(&ctx->tx.work);
+	cancel_delayed_work_sync(&ctx->tx.work);
 
 	mutex_lock(&ctx->tx.lock);
 	lock_sock(sk);
-	if (!sk->sk_err && !ctx->tx.err) {
-		tlso_tx_room_for_last(sk, ctx);
-		tlso_tx_flush(sk, ctx, MSG_NOSIGNAL | MSG_DONTWAIT);
-		tlso_tx_close_notify(sk, ctx);
-	}
+	/* After shutdown(SHUT_WR), tlso_shutdown() sent the last records. */
+	if (!sk->sk_err && !ctx->tx.err &&
+	    !(sk->sk_shutdown & SEND_SHUTDOWN))
+		tlso_tx_last(sk, ctx, sk->sk_shutdown);
 	tlso_txrec_free(ctx->tx.open);
 	tlso_txrec_free(ctx->tx.pend);
 	ctx->tx.open = NULL;

@@ -227,7 +227,7 @@ static void tlso_ulp_release(struct sock *sk)
 	if (ctx->rx_ready)
 		tlso_rx_release(sk, ctx);
 	if (ctx->tx_ready) {
-		cancel_work(&ctx->tx.work);
+		cancel_delayed_work(&ctx->tx.work);
 		tlso_dir_free(&ctx->tx.dir);
 	}
 	tlso_detach(sk, ctx);

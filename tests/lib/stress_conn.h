@@ -5,10 +5,12 @@
  * Worker threads each run one connection at a time: a loopback TCP pair
  * with tlso on both ends, or (one in eight) a tlso end facing a raw peer
  * that seals its records in userspace with GnuTLS (wire.h), and may end
- * them with a damaged, truncated or oversized one.  Every choice a
- * connection makes comes from its own generator, seeded from the run's
- * seed and the connection's number, so that one connection of a failed
- * run can be run again alone (TLSO_STRESS_CONN).
+ * them with a damaged, truncated or oversized one.  The worker drives
+ * both ends itself, or (a quarter of the tlso pairs) starts a thread for
+ * each end of each direction.  Every choice a connection makes comes
+ * from its own generator, seeded from the run's seed and the
+ * connection's number, so that one connection of a failed run can be
+ * run again alone (TLSO_STRESS_CONN).
  *
  * Each direction is a stream of bytes whose value is a function of the
  * direction and the offset (st_pattern()), so the receiver checks each
@@ -22,6 +24,7 @@
  *			recv, poll, rekey...; st_got() checks each read
  *   stress_raw.c	the raw peer: its records, good and bad, and its
  *			reading of tlso's
+ *   stress_duplex.c	the four threads of a duplex connection
  */
 #ifndef TLSO_TEST_STRESS_CONN_H
 #define TLSO_TEST_STRESS_CONN_H
@@ -94,7 +97,6 @@ struct st_stats {
 struct st_worker {
 	pthread_t thread;
 	pid_t tid;
-	int index;
 	pthread_mutex_t lock;
 	double since;		/* when its operation started; 0: none */
 	uint64_t conn;

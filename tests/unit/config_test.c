@@ -510,6 +510,27 @@ TEST_F(cfg, long_lines_are_refused)
 	EXPECT_TRUE(strstr(self->err, "(and 1 more error)") != NULL);
 }
 
+TEST_F(cfg, nul_bytes_are_refused)
+{
+	static const char text[] = "[a]\ntrust_store = ca\0.pem\nbogus = 1\n";
+	char prefix[192];
+	int fd;
+
+	fd = open(self->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	self->c = tlsod_config_load(self->path, self->err, sizeof(self->err));
+	ASSERT_TRUE(self->c == NULL);
+	EXPECT_EQ(errno, EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s:2: NUL byte", self->path);
+	if (strncmp(self->err, prefix, strlen(prefix)))
+		TH_LOG("%s", self->err);
+	EXPECT_EQ(strncmp(self->err, prefix, strlen(prefix)), 0);
+	/* What follows the NUL is not a line of its own: line 3 is. */
+	EXPECT_TRUE(strstr(self->err, "(and 1 more error)") != NULL);
+}
+
 TEST_F(cfg, first_error_and_a_count)
 {
 	expect_error(self, "[a]\nclient_auth = x\nversions = 2\ncolour = red\n",

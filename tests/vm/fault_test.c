@@ -19,7 +19,10 @@
  * on: what send() reported sent reaches the peer with no further call, a
  * record that arrived is seen by poll() and read in order, a key that
  * failed to install is installed again, a handshake ends, every socket
- * leaves tlso at its close.  Every wait is bounded.  An oops, or a
+ * leaves tlso at its close.  One failure may end the stream instead: a
+ * record that could not be sealed or opened in place, its buffer maybe
+ * half done (kTLS ends the stream there too); then every later call must
+ * say ENOMEM.  Every wait is bounded.  An oops, or a
  * KASAN or lockdep report, fails the run through scripts/vm-run's look
  * at the kernel log; a leak, through the kmemleak scan that the debug
  * lane runs after the suite (scripts/debug/guest).
@@ -82,6 +85,7 @@ static struct {
 	int armerr;		/* a read or write of fail-nth that failed */
 	unsigned int left;	/* fail-nth after the call: 0 once injected */
 	const char *op;
+	bool ended;		/* the stream failed for good (fi_ended()) */
 } fi = { .fd = -1 };
 
 static void fi_arm(void)
@@ -132,6 +136,7 @@ struct fi_op {
 	unsigned int injected;	/* steps whose failure the call consumed */
 	unsigned int errnos;	/* ... that ended in an errno */
 	unsigned int recovered;	/* ... after which the call worked anyway */
+	unsigned int ended;	/* ... that ended the stream with ENOMEM */
 	unsigned int bad;	/* ... that did neither: a failed check */
 	unsigned int sites;	/* the call's sites, from the last step */
 	unsigned int notes;	/* TCP's own failures, tolerated */
@@ -194,9 +199,13 @@ fi_fail_at(int line, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* As EXPECT: the case fails and goes on; and says whether it held. */
+/*
+ * As EXPECT: the case fails and goes on; and says whether it held.  Once
+ * the stream has failed for good (fi_ended()), what was to follow holds
+ * by definition.
+ */
 #define FI_CHECK(cond, fmt, ...) ({					\
-	bool _fi_ok = (cond);						\
+	bool _fi_ok = (cond) || fi.ended;				\
 	if (!_fi_ok)							\
 		fi_fail_at(__LINE__, fmt, ##__VA_ARGS__);		\
 	_fi_ok;								\
@@ -763,6 +772,27 @@ static const char *app_str(int res, int err)
 	return res == APP_ERR ? fi_errname(err) : str[res];
 }
 
+/*
+ * A record that could not be sealed or opened in place ends the stream,
+ * as in kTLS (its buffer may be half done, and send() may have reported
+ * part of it sent): a clean failure when every later call says ENOMEM.
+ * err: what the last call said; rx: it was a read.
+ */
+static bool fi_ended(struct fi_env *e, int err, bool rx)
+{
+	char c = 0;
+	ssize_t r;
+
+	if (err != ENOMEM)
+		return false;
+	r = rx ? recv(e->cli, &c, 1, MSG_DONTWAIT) :
+		 send(e->cli, &c, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (r < 0 && errno == ENOMEM)
+		fi.ended = true;
+	errno = err;
+	return fi.ended;
+}
+
 static int app_send(struct fi_env *e, size_t len, int flags)
 {
 	while (len) {
@@ -770,8 +800,11 @@ static int app_send(struct fi_env *e, size_t len, int flags)
 		ssize_t r = send(e->cli, pat(e->tx_sent, n, SEED_TX), n,
 				 flags);
 
-		if (r <= 0)
+		if (r <= 0) {
+			if (r < 0)
+				fi_ended(e, errno, false);
 			return -1;
+		}
 		e->tx_sent += r;
 		len -= r;
 	}
@@ -801,6 +834,7 @@ static int app_expect(struct fi_env *e, size_t len, int ms, int *err)
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
 			*err = errno;
+			fi_ended(e, errno, true);
 			return APP_ERR;
 		}
 		if (!pat_ok(fi_in, e->rx_seen, r, SEED_RX))
@@ -1098,11 +1132,11 @@ static void fi_op_log(const struct fi_op *op)
 
 	fi_op_errnos(op, errs, sizeof(errs));
 	TH_LOG("%s: %u failures injected (%u sites%s, %u.%u s): %u "
-	       "errnos%s%s%s, %u recovered, %u neither", op->name,
-	       op->injected, op->sites, op->capped ? " or more" : "",
-	       op->ms / 1000, op->ms % 1000 / 100, op->errnos,
-	       errs[0] ? " (" : "", errs, errs[0] ? ")" : "", op->recovered,
-	       op->bad);
+	       "errnos%s%s%s, %u recovered, %u ended the stream, %u neither",
+	       op->name, op->injected, op->sites,
+	       op->capped ? " or more" : "", op->ms / 1000,
+	       op->ms % 1000 / 100, op->errnos, errs[0] ? " (" : "", errs,
+	       errs[0] ? ")" : "", op->recovered, op->ended, op->bad);
 }
 
 static bool fi_listed(const int *errnos, int err)
@@ -1130,6 +1164,7 @@ static void fi_run(struct fi_env *e, const char *what, const int *errnos,
 	fi_cur = op;
 	for (n = 1; n <= FI_STEPS_MAX; n++) {
 		int nfail = th_res->nfail, surfaced;
+		bool ended;
 		long attached;
 
 		fi.n = n;
@@ -1137,7 +1172,10 @@ static void fi_run(struct fi_env *e, const char *what, const int *errnos,
 		fi.calls = 0;
 		fi.armerr = 0;
 		fi.left = UINT_MAX;
+		fi.ended = false;
 		surfaced = step(e);
+		ended = fi.ended;
+		fi.ended = false;
 		ASSERT_EQ(fi.calls, 1);
 		ASSERT_EQ(fi.armerr, 0);
 		attached = fi_attached();
@@ -1160,7 +1198,9 @@ static void fi_run(struct fi_env *e, const char *what, const int *errnos,
 			       fails);
 			break;
 		}
-		if (!surfaced) {
+		if (ended) {
+			op->ended++;
+		} else if (!surfaced) {
 			op->recovered++;
 		} else if (fi_listed(errnos, surfaced)) {
 			op->errnos++;
@@ -1476,6 +1516,8 @@ static int step_sendfile(struct fi_env *e)
 	while ((size_t)off < len) {
 		ssize_t n = sendfile(e->cli, e->memfd, &off, len - off);
 
+		if (n < 0 && fi_ended(e, errno, false))
+			goto out;
 		if (!FI_CHECK(n > 0, "sending the rest of the file (%s)",
 			      n < 0 ? strerror(errno) : "0"))
 			goto out;
@@ -1513,6 +1555,8 @@ static int step_splice_in(struct fi_env *e)
 	while (left) {
 		ssize_t n = splice(e->p[0], NULL, e->cli, NULL, left, 0);
 
+		if (n < 0 && fi_ended(e, errno, false))
+			goto out;
 		if (!FI_CHECK(n > 0, "splicing the rest of the pipe (%s)",
 			      n < 0 ? strerror(errno) : "0"))
 			goto out;
@@ -2360,7 +2404,7 @@ TEST_F_TIMEOUT(sock, tlsod_socket, 900)
 TEST(summary)
 {
 	unsigned long injected = 0, errnos = 0, recovered = 0, bad = 0;
-	unsigned long notes = 0;
+	unsigned long notes = 0, ended = 0;
 	struct fi_op all;
 	char errs[160];
 	unsigned int i;
@@ -2376,6 +2420,7 @@ TEST(summary)
 		injected += op->injected;
 		errnos += op->errnos;
 		recovered += op->recovered;
+		ended += op->ended;
 		bad += op->bad;
 		notes += op->notes;
 		for (k = 0; k < FI_ERRS && op->err_n[k]; k++) {
@@ -2393,16 +2438,18 @@ TEST(summary)
 		       "part was done (no FIN or reset sent)", notes);
 	if (bad) {
 		TH_LOG("%lu allocation failures injected in %u operations: "
-		       "%lu became errnos, %lu were recovered, %lu did "
-		       "neither (the failures above)", injected,
-		       fi_stats->nops, errnos, recovered, bad);
+		       "%lu became errnos, %lu were recovered, %lu ended "
+		       "the stream with ENOMEM, %lu did neither (the "
+		       "failures above)", injected, fi_stats->nops, errnos,
+		       recovered, ended, bad);
 		EXPECT_EQ(bad, 0);
 		return;
 	}
-	TH_LOG("%lu allocation failures injected, all became errnos or were "
-	       "recovered", injected);
-	TH_LOG("in %u operations: %lu errnos (%s), %lu recovered",
-	       fi_stats->nops, errnos, errs, recovered);
+	TH_LOG("%lu allocation failures injected, all became errnos, were "
+	       "recovered or ended the stream with ENOMEM", injected);
+	TH_LOG("in %u operations: %lu errnos (%s), %lu recovered, %lu "
+	       "ended the stream (a record failed in place)", fi_stats->nops,
+	       errnos, errs, recovered, ended);
 }
 
 TEST_HARNESS_MAIN

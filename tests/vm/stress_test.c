@@ -8,8 +8,10 @@
  * MSG_PEEK and MSG_WAITALL, control records, poll, shutdown and close at
  * any point.  One connection in eight has a raw peer that seals its own
  * records, cut anywhere, and often ends them with a damaged, truncated or
- * oversized one.  Every byte read is checked, and every error must be the
- * one kTLS gives for what was sent (the library: stress_conn.h).
+ * oversized one; one in five has a thread for each end of each direction,
+ * so that every socket is read and written at once.  Every byte read is
+ * checked, and every error must be the one kTLS gives for what was sent
+ * (the library: stress_conn.h).
  *
  * Settings, from the environment:
  *   TLSO_STRESS_SECONDS   how long (default 20; the debug lane: 600)
@@ -22,7 +24,8 @@
  *
  * A connection does the same operations, in the same order, whichever
  * thread runs it and whatever the others do; only how much a call that
- * does not wait manages to move may differ from run to run.
+ * does not wait manages to move may differ from run to run, and how the
+ * threads of a duplex connection interleave.
  *
  * At the end every socket is closed, and /proc/net/tlso_stat must show
  * the sockets gone and the rekeys, refused keys and decryption errors
@@ -195,7 +198,7 @@ static void st_warm_up(void)
 	size_t i;
 	int a, b;
 
-	for (i = 0; i < sizeof(keys_ciphers) / sizeof(keys_ciphers[0]); i++) {
+	for (i = 0; i < ST_NELEM(keys_ciphers); i++) {
 		ASSERT_OK(sock_pair(AF_INET, &a, &b));
 		ASSERT_OK(sock_attach(a, "tlso"));
 		keys_make(&k, TLS_1_3_VERSION, keys_ciphers[i].type, 1, 0);
@@ -212,7 +215,7 @@ static const char *const st_counters[] = {
 	TLSO_STAT_DECRYPT_ERROR,
 };
 
-#define ST_NCOUNTERS	(sizeof(st_counters) / sizeof(st_counters[0]))
+#define ST_NCOUNTERS	ST_NELEM(st_counters)
 
 static void st_read_counters(long *v)
 {
@@ -292,7 +295,6 @@ TEST_TIMEOUT(stress, 3600)
 	start = last = st_now();
 	st_run.deadline = start + st_run.seconds;
 	for (i = 0; i < n; i++) {
-		w[i].index = i;
 		pthread_mutex_init(&w[i].lock, NULL);
 		w[i].buf = malloc(ST_BUF);
 		w[i].raw[0] = malloc(ST_RAW_BUF);

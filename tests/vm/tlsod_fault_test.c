@@ -667,6 +667,22 @@ TEST_F(fault, sighup_with_bad_config_keeps_old)
  * asked of tlsod at once (a hundred; PSK, cheap on an emulated CPU);
  * every one must succeed and carry its own data.
  */
+/* n connected pairs, both ends with tlso and non-blocking. */
+static void nonblocking_pairs(struct tenv *e, int *cli, int *srv, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		ASSERT_OK(sock_pair(AF_INET, &cli[i], &srv[i]));
+		tenv_track(e, cli[i]);
+		tenv_track(e, srv[i]);
+		ASSERT_OK(tenv_attach(e, cli[i]));
+		ASSERT_OK(tenv_attach(e, srv[i]));
+		ASSERT_OK(tenv_set_nonblock(cli[i], true));
+		ASSERT_OK(tenv_set_nonblock(srv[i], true));
+	}
+}
+
 TEST_F_TIMEOUT(fault, fifty_at_once, 300)
 {
 	enum { N = 50 };
@@ -677,15 +693,7 @@ TEST_F_TIMEOUT(fault, fifty_at_once, 300)
 	double t0, end;
 	char buf[128], msg[128];
 
-	for (i = 0; i < N; i++) {
-		ASSERT_OK(sock_pair(AF_INET, &cli[i], &srv[i]));
-		tenv_track(e, cli[i]);
-		tenv_track(e, srv[i]);
-		ASSERT_OK(tenv_attach(e, cli[i]));
-		ASSERT_OK(tenv_attach(e, srv[i]));
-		ASSERT_OK(tenv_set_nonblock(cli[i], true));
-		ASSERT_OK(tenv_set_nonblock(srv[i], true));
-	}
+	nonblocking_pairs(e, cli, srv, N);
 	t0 = tenv_now();
 	for (i = 0; i < N; i++) {
 		EXPECT_ERRNO(hs_start(srv[i], TLSO_ROLE_SERVER, "psk", "",
@@ -746,6 +754,72 @@ TEST_F_TIMEOUT(fault, fifty_at_once, 300)
 		ASSERT_OK(tlso_write_all(srv[i], msg, strlen(msg)));
 		ASSERT_OK(sock_read_exact(cli[i], buf, strlen(msg), 10000));
 		EXPECT_MEMEQ(buf, msg, strlen(msg));
+	}
+	EXPECT_TRUE(tenv_daemon_idle(e, 30000));
+}
+
+/*
+ * tlsod too busy to read its netlink socket: the READYs past its queue
+ * are lost.  Unless tlsod set NETLINK_BROADCAST_ERROR, netlink then tells
+ * the module that nobody listened, and it refused the requests with
+ * ESRCH as for no daemon.  A small net.core.rmem_max gives tlsod a small
+ * queue; it is stopped while the requests come, and serves them all once
+ * it goes on.
+ */
+#define RMEM_MAX	"/proc/sys/net/core/rmem_max"
+
+TEST_F_TIMEOUT(fault, stopped_daemon_with_a_full_queue, 300)
+{
+	enum { N = 16 };
+	struct tenv *e = &self->e;
+	int cli[N], srv[N], i, pending, refused = 0;
+	char *old;
+	double end;
+
+	old = tenv_slurp(RMEM_MAX, NULL);
+	ASSERT_TRUE(old != NULL);
+	EXPECT_EQ(tenv_stop_tlsod(e, 10000), 0);
+	ASSERT_OK(tenv_write_file(RMEM_MAX, "4096\n", 5));
+	tenv_start_tlsod(e);
+	ASSERT_OK(tenv_write_file(RMEM_MAX, old, strlen(old)));
+	free(old);
+
+	nonblocking_pairs(e, cli, srv, N);
+	ASSERT_OK(kill(e->tlsod, SIGSTOP));
+	for (i = 0; i < 2 * N; i++) {
+		int fd = i < N ? srv[i] : cli[i - N];
+
+		if (hs_start(fd, i < N ? TLSO_ROLE_SERVER : TLSO_ROLE_CLIENT,
+			     "psk", "", 60000) == -1 && errno != EINPROGRESS) {
+			TH_LOG("request %d: %s", i, strerror(errno));
+			refused++;
+		}
+	}
+	ASSERT_OK(kill(e->tlsod, SIGCONT));
+	EXPECT_EQ(refused, 0);
+	EXPECT_TRUE(tenv_wait_file_has(e->log, "netlink socket overran", 0,
+				       10000));
+
+	end = tenv_now() + 200;
+	do {
+		pending = 0;
+		for (i = 0; i < 2 * N; i++)
+			if (hs_get(i < N ? cli[i] : srv[i - N]).state ==
+			    TLSO_HS_PENDING)
+				pending++;
+		if (pending)
+			tenv_msleep(200);
+	} while (pending && tenv_now() < end);
+	for (i = 0; i < N; i++) {
+		struct tlso_handshake_status c = hs_get(cli[i]),
+					     s = hs_get(srv[i]);
+
+		if (c.state != TLSO_HS_DONE || s.state != TLSO_HS_DONE)
+			TH_LOG("pair %d: client %u/%s, server %u/%s", i,
+			       c.state, tenv_errname(c.status), s.state,
+			       tenv_errname(s.status));
+		EXPECT_EQ(c.state, TLSO_HS_DONE);
+		EXPECT_EQ(s.state, TLSO_HS_DONE);
 	}
 	EXPECT_TRUE(tenv_daemon_idle(e, 30000));
 }

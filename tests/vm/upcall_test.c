@@ -699,6 +699,52 @@ TEST_F(up, user_past_its_cap_is_eagain)
 	upcall_close(&u);
 }
 
+/*
+ * A daemon too busy to read: its socket's queue is full of READYs.  With
+ * NETLINK_BROADCAST_ERROR set, as tlso.h asks, every request still waits
+ * for it (without, netlink would say ESRCH, as for no daemon at all); it
+ * hears of the overrun (ENOBUFS on its socket) and takes them all, from
+ * another socket, as tlsod's workers do: a full queue has no room for
+ * ACCEPT's reply either.
+ */
+#define FULL_N	12
+
+TEST_F(up, daemon_with_a_full_queue_still_gets_requests)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 0);
+	int cli[FULL_N], srv[FULL_N];
+	int small = 1, on = 1, i, nl;
+	struct upcall u, w;
+	char buf[256];
+
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(upcall_open(&w, 0));
+	nl = nl_socket_get_fd(u.sk);
+	ASSERT_OK(setsockopt(nl, SOL_SOCKET, SO_RCVBUF, &small,
+			     sizeof(small)));
+	ASSERT_OK(setsockopt(nl, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &on,
+			     sizeof(on)));
+	for (i = 0; i < FULL_N; i++) {
+		ASSERT_OK(tlso_pair(&cli[i], &srv[i]));
+		EXPECT_ERRNO(hs_start(cli[i], &r), EINPROGRESS);
+	}
+	/* The queue did overflow, or this test tells nothing. */
+	EXPECT_ERRNO(recv(nl, buf, sizeof(buf), MSG_DONTWAIT), ENOBUFS);
+	for (i = 0; i < FULL_N; i++) {
+		ASSERT_EQ(upcall_accept(&w), 0);
+		EXPECT_EQ(upcall_done(&w, w.id, w.fd, EPROTO, NULL, NULL, 0),
+			  0);
+		close(w.fd);
+	}
+	EXPECT_EQ(upcall_accept(&w), -EAGAIN);
+	for (i = 0; i < FULL_N; i++) {
+		EXPECT_EQ(hs_get(cli[i]).state, TLSO_HS_FAILED);
+		close_pair(&cli[i], &srv[i]);
+	}
+	upcall_close(&w);
+	upcall_close(&u);
+}
+
 /* The M+1th request of a namespace is EBUSY, whoever asks. */
 TEST_F(up, namespace_past_its_cap_is_ebusy)
 {

@@ -63,24 +63,38 @@ void tlsod_conf_err(struct parse *ps, int line, const char *fmt, ...)
 static char *read_line(char *buf, int size, void *stream)
 {
 	struct parse *ps = stream;
-	size_t len;
-	int c;
+	bool nul = false, longer = false;
+	int c, n = 0;
 
-	if (!fgets(buf, size, ps->f))
+	c = getc(ps->f);
+	if (c == EOF)
 		return NULL;
 	ps->line++;
-	len = strlen(buf);
-	if (len && buf[len - 1] == '\n')
-		return buf;
-	if (feof(ps->f))
-		return buf;
+	/*
+	 * One character at a time, not fgets(): a NUL would end the line
+	 * early for inih and for the length check, and the rest of the line
+	 * would be taken for the next one.
+	 */
+	for (; c != EOF; c = getc(ps->f)) {
+		if (!c)
+			nul = true;
+		else if (n < size - 1)
+			buf[n++] = (char)c;
+		else
+			longer = true;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	if (nul)
+		tlsod_conf_err(ps, ps->line, "NUL byte in the line");
 	/*
 	 * inih would take the first part for the whole line, and a path cut
 	 * short is worse than an error.
 	 */
-	tlsod_conf_err(ps, ps->line, "line longer than %d characters", size - 3);
-	while ((c = fgetc(ps->f)) != EOF && c != '\n')
-		;
+	else if (longer)
+		tlsod_conf_err(ps, ps->line, "line longer than %d characters",
+			       size - 3);
 	return buf;
 }
 

@@ -45,7 +45,9 @@ enum tlsod_msg_type {
 	TLSOD_MSG_TICKET,	/* parent: <id>, a NewSessionTicket for it */
 	TLSOD_MSG_SESSION_PUT,	/* worker: <peer key> <session> to keep */
 	TLSOD_MSG_SESSION_TAKE,	/* worker: <peer key>; RESULT a session */
-	TLSOD_MSG_TYPE_MAX = TLSOD_MSG_SESSION_TAKE,
+	TLSOD_MSG_PROBE,	/* parent: TAKE, maybe nothing; say TOOK */
+	TLSOD_MSG_TOOK,		/* worker: PROBE found a request */
+	TLSOD_MSG_TYPE_MAX = TLSOD_MSG_TOOK,
 };
 
 struct tlsod_msg_hdr {

@@ -57,6 +57,7 @@ struct daemon {
 		unsigned int gen;	/* the configuration it runs */
 		struct tlsod_config *cfg;	/* that one, for its keys */
 		bool idle;	/* waiting for a TAKE */
+		bool probing;	/* its last take was a probe: TOOK may come */
 		/* between handshakes (HOLD or IDLE): tickets may go to it */
 		bool listening;
 		/* the requests whose sessions it holds (resumption.h) */
@@ -80,6 +81,7 @@ struct daemon {
 	unsigned int workers;	/* running */
 	unsigned int gen;	/* bumped at each reload */
 	unsigned int waiting;	/* READYs not yet given a worker */
+	unsigned int probes;	/* PROBEs to send: READYs were lost */
 	bool stopping;
 };
 
@@ -345,7 +347,7 @@ static struct worker *worker_of(struct daemon *d, pid_t pid)
 	return NULL;
 }
 
-static void fork_worker(struct daemon *d)
+static void fork_worker(struct daemon *d, bool probe)
 {
 	struct worker *w = worker_of(d, 0);
 	int sv[2];
@@ -371,21 +373,26 @@ static void fork_worker(struct daemon *d)
 		if (tlsod_sandbox_worker())
 			_exit(1);
 		tlsod_kp_worker(sv[1]);
-		tlsod_worker_run(d->cfg, sv[1], &d->sigs);
+		tlsod_worker_run(d->cfg, sv[1], &d->sigs, probe);
 	}
 	close(sv[1]);
 	*w = (struct worker){ .pid = pid, .sock = sv[0], .gen = d->gen,
-			      .cfg = d->cfg };
+			      .cfg = d->cfg, .probing = probe };
 	d->workers++;
 	log_debug("worker %d started", (int)pid);
 }
 
-/* Each READY to an idle worker of the current configuration, or a new one. */
+/*
+ * Each READY to an idle worker of the current configuration, or a new
+ * one; then each probe the same way, as PROBE.
+ */
 static void start_workers(struct daemon *d)
 {
 	unsigned int i, before;
 
-	while (d->waiting && !d->stopping) {
+	while ((d->waiting || d->probes) && !d->stopping) {
+		bool probe = !d->waiting;
+
 		for (i = 0; i < TLSOD_MAX_WORKERS; i++)
 			if (d->w[i].pid && d->w[i].idle &&
 			    d->w[i].gen == d->gen)
@@ -393,21 +400,25 @@ static void start_workers(struct daemon *d)
 		if (i < TLSOD_MAX_WORKERS) {
 			d->w[i].idle = false;
 			d->w[i].listening = false;
-			tell(&d->w[i], TLSOD_MSG_TAKE);
-			d->waiting--;
-			continue;
+			d->w[i].probing = probe;
+			tell(&d->w[i], probe ? TLSOD_MSG_PROBE :
+					       TLSOD_MSG_TAKE);
+		} else {
+			if (d->workers >= TLSOD_MAX_WORKERS)
+				break;
+			before = d->workers;
+			fork_worker(d, probe);
+			if (d->workers == before)
+				return;
 		}
-		if (d->workers >= TLSOD_MAX_WORKERS)
-			break;
-		before = d->workers;
-		fork_worker(d);
-		if (d->workers == before)
-			return;
-		d->waiting--;
+		if (probe)
+			d->probes--;
+		else
+			d->waiting--;
 	}
-	if (d->waiting && !d->stopping)
-		log_debug("%u workers busy, %u requests wait", d->workers,
-			  d->waiting);
+	if ((d->waiting || d->probes) && !d->stopping)
+		log_debug("%u workers busy, %u requests and %u probes wait",
+			  d->workers, d->waiting, d->probes);
 }
 
 /* ---- resumption: tickets to their workers, and the session cache ---- */
@@ -594,6 +605,7 @@ static void on_worker(struct daemon *d, struct worker *w)
 	switch (type) {
 	case TLSOD_MSG_IDLE:
 	case TLSOD_MSG_QUIT:
+	case TLSOD_MSG_TOOK:
 		if (m.h.len || m.h.key || m.h.algo || m.h.flags ||
 		    m.h.status) {
 			distrust(w, "a word with more in it");
@@ -626,6 +638,17 @@ static void on_worker(struct daemon *d, struct worker *w)
 		snprintf(why, sizeof(why), "message type %d from a worker",
 			 type);
 		distrust(w, why);
+		return;
+	}
+	if (type == TLSOD_MSG_TOOK) {
+		if (!w->probing) {
+			distrust(w, "TOOK without a PROBE");
+			return;
+		}
+		w->probing = false;
+		/* A lost READY's request: there may be more. */
+		if (!d->stopping)
+			d->probes++;
 		return;
 	}
 	if (type == TLSOD_MSG_IDLE) {
@@ -758,7 +781,7 @@ static int loop(struct daemon *d)
 		if (pfd[0].revents)
 			on_signal(d);
 		if (d->nl && pfd[1].revents)
-			tlsod_listener_read(d->nl, &d->waiting);
+			tlsod_listener_read(d->nl, &d->waiting, &d->probes);
 		start_workers(d);
 	}
 	return 0;

@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <linux/genetlink.h>
+#include <linux/netlink.h>
 #include <netlink/netlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -29,6 +31,7 @@ struct tlsod_listener {
 	bool follow;		/* subscribed to nlctrl's notifications */
 	bool reresolve;		/* the family came back: join again */
 	unsigned int ready;
+	unsigned int probes;
 	tlsod_ticket_fn on_ticket;
 	void *ticket_arg;
 };
@@ -194,7 +197,7 @@ static int notify_group(struct tlsod_listener *l)
 int tlsod_listen(struct tlsod_listener **out)
 {
 	struct tlsod_listener *l = calloc(1, sizeof(*l));
-	int ret, ctrl_grp;
+	int ret, ctrl_grp, on = 1;
 
 	if (!l)
 		return -ENOMEM;
@@ -209,6 +212,20 @@ int tlsod_listen(struct tlsod_listener **out)
 		l->follow = nl_socket_add_membership(l->sk, ctrl_grp) == 0;
 	/* A larger queue makes lost READYs (ENOBUFS) unlikely. */
 	nl_socket_set_buffer_size(l->sk, TLSOD_LISTEN_RCVBUF, 0);
+	/*
+	 * Without it netlink tells the module ESRCH when this queue is
+	 * full, as if nobody listened, and a busy tlsod looks like none:
+	 * requests would be refused instead of waiting for the ACCEPTs
+	 * that the overrun starts (tlsod_listener_read()).
+	 */
+	if (setsockopt(nl_socket_get_fd(l->sk), SOL_NETLINK,
+		       NETLINK_BROADCAST_ERROR, &on, sizeof(on))) {
+		ret = -errno;
+		log_err("generic netlink: NETLINK_BROADCAST_ERROR: %s",
+			strerror(errno));
+		nl_socket_free(l->sk);
+		goto err_free;
+	}
 	/* nlctrl's notifications can be larger than a page. */
 	nl_socket_enable_msg_peek(l->sk);
 	/* Notifications carry no sequence numbers of ours. */
@@ -260,7 +277,8 @@ static void rejoin(struct tlsod_listener *l)
 	log_notice("tlso module loaded again; listening");
 }
 
-int tlsod_listener_read(struct tlsod_listener *l, unsigned int *ready)
+int tlsod_listener_read(struct tlsod_listener *l, unsigned int *ready,
+			unsigned int *probes)
 {
 	struct nl_cb *cb = nl_socket_get_cb(l->sk);
 	int ret;
@@ -270,9 +288,9 @@ int tlsod_listener_read(struct tlsod_listener *l, unsigned int *ready)
 		if (ret > 0)
 			continue;
 		if (ret == -NLE_NOMEM) {
-			log_warn("netlink socket overran: READY notifications lost, starting %d workers",
+			log_warn("netlink socket overran: READY notifications lost, probing with %d workers",
 				 TLSOD_OVERRUN_WORKERS);
-			l->ready += TLSOD_OVERRUN_WORKERS;
+			l->probes += TLSOD_OVERRUN_WORKERS;
 			continue;
 		}
 		if (ret == -NLE_AGAIN || ret == -NLE_INTR)
@@ -284,7 +302,9 @@ int tlsod_listener_read(struct tlsod_listener *l, unsigned int *ready)
 	if (l->reresolve)
 		rejoin(l);
 	*ready += l->ready;
+	*probes += l->probes;
 	l->ready = 0;
+	l->probes = 0;
 	return ret < 0 && ret != -NLE_AGAIN && ret != -NLE_INTR ?
 	       -nle_errno(ret) : 0;
 }

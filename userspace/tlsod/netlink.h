@@ -23,12 +23,14 @@ int tlsod_listen(struct tlsod_listener **out);
 int tlsod_listener_fd(const struct tlsod_listener *l);
 
 /*
- * Read what is queued, without blocking.  Adds to *ready the number of
- * requests that may be waiting: one per READY, a few more when the
- * socket overran and READYs were lost.  Follows the family when the
- * module is unloaded and loaded again.
+ * Read what is queued, without blocking.  Adds to *ready one per READY,
+ * and to *probes a few when the socket overran and READYs were lost: an
+ * unknown number of requests wait, which workers look for until one
+ * finds none.  Follows the family when the module is unloaded and loaded
+ * again.
  */
-int tlsod_listener_read(struct tlsod_listener *l, unsigned int *ready);
+int tlsod_listener_read(struct tlsod_listener *l, unsigned int *ready,
+			unsigned int *probes);
 
 /* Called from tlsod_listener_read() for each TLSO_CMD_TICKET. */
 typedef void (*tlsod_ticket_fn)(void *arg, uint64_t id, const void *msg,

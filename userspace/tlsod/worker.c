@@ -94,7 +94,7 @@ static enum take take_request(struct tlsod_worker_nl *w,
 }
 
 int tlsod_serve_one(const struct tlsod_config *cfg,
-		    struct tlsod_worker_nl **wp)
+		    struct tlsod_worker_nl **wp, int took)
 {
 	struct tlsod_outcome out = { 0 };
 	struct tlsod_worker_nl *w = *wp;
@@ -129,6 +129,9 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 		};
 		break;
 	case TAKE_OK:
+		/* Before the handshake: the next probe need not wait for it. */
+		if (took >= 0 && tlsod_msg_send_word(took, TLSOD_MSG_TOOK))
+			log_warn("worker: TOOK: %s", strerror(errno));
 		tlsod_kp_take_wait_us();
 		tlsod_handshake(cfg, &req, &out);
 		sign_us = tlsod_kp_take_wait_us();
@@ -239,7 +242,7 @@ static void wait_tickets(int sock)
  * parent decides whether running handshakes finish.
  */
 void tlsod_worker_run(const struct tlsod_config *cfg, int sock,
-		      const sigset_t *sigs)
+		      const sigset_t *sigs, bool probe)
 {
 	struct tlsod_worker_nl *nl = NULL;
 	int status = 0;
@@ -249,7 +252,7 @@ void tlsod_worker_run(const struct tlsod_config *cfg, int sock,
 	signal(SIGHUP, SIG_IGN);
 	sigprocmask(SIG_UNBLOCK, sigs, NULL);
 	for (;;) {
-		status |= tlsod_serve_one(cfg, &nl);
+		status |= tlsod_serve_one(cfg, &nl, probe ? sock : -1);
 		alarm(0);
 		if (!tlsod_opts.worker_idle_ms) {
 			wait_tickets(sock);
@@ -263,8 +266,9 @@ void tlsod_worker_run(const struct tlsod_config *cfg, int sock,
 			c = hear(sock, tlsod_resume_wait_ms());
 		if (!c && !tlsod_msg_send_word(sock, TLSOD_MSG_QUIT))
 			c = hear(sock, -1);
-		if (c != TLSOD_MSG_TAKE)
+		if (c != TLSOD_MSG_TAKE && c != TLSOD_MSG_PROBE)
 			break;
+		probe = c == TLSOD_MSG_PROBE;
 		log_debug("worker %d takes another request", (int)getpid());
 	}
 	tlsod_worker_free(nl);

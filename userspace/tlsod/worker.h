@@ -10,13 +10,18 @@
  * not pay for a fork each (14 ms apiece measured under emulation, against
  * 0.1 ms for a GnuTLS session).  When the wait is over it asks to leave
  * (QUIT); the parent answers QUIT, unless a TAKE is already on its way,
- * which the worker then serves.  During a handshake the same pair carries
+ * which the worker then serves.  After READYs were lost (the parent's
+ * netlink socket overran), the parent sends PROBE instead of TAKE, or
+ * starts the worker as a probe: a worker that finds a request says TOOK
+ * at once, and the parent sends another probe, until one finds none.
+ * During a handshake the same pair carries
  * the worker's signing requests and the parent's answers.
  */
 #ifndef TLSOD_WORKER_H
 #define TLSOD_WORKER_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #include "config.h"
 #include "netlink.h"
@@ -29,15 +34,17 @@
  * outcome, else 0.
  */
 void tlsod_worker_run(const struct tlsod_config *cfg, int sock,
-		      const sigset_t *sigs) __attribute__((noreturn));
+		      const sigset_t *sigs, bool probe)
+	__attribute__((noreturn));
 
 /*
  * Take one request, serve it, report it, over the worker's netlink socket
  * *wp (opened when NULL, kept for the next request, closed and NULL after
- * a failure).  Returns 0 when there was nothing left to take or the
- * kernel was told the outcome, 1 when it could not be.
+ * a failure).  With took >= 0, say TOOK there once a request is taken
+ * (the parent's PROBE).  Returns 0 when there was nothing left to take or
+ * the kernel was told the outcome, 1 when it could not be.
  */
 int tlsod_serve_one(const struct tlsod_config *cfg,
-		    struct tlsod_worker_nl **wp);
+		    struct tlsod_worker_nl **wp, int took);
 
 #endif /* TLSOD_WORKER_H */

@@ -244,6 +244,11 @@ struct tlso_info {
  * DONE with the status, from the same netlink socket: that socket closing
  * before DONE (tlsod killed) ends the handshake with ECONNABORTED.
  *
+ * A daemon's listening socket sets NETLINK_BROADCAST_ERROR: when its
+ * queue is full, READY is lost and the socket reports ENOBUFS once, and
+ * the daemon ACCEPTs until EAGAIN; without it, netlink tells the module
+ * that nobody listened, and requests fail with ESRCH while it is busy.
+ *
  * Joining the group, ACCEPT and DONE need CAP_NET_ADMIN in the network
  * namespace (EPERM otherwise), and see only that namespace's requests.
  * ACCEPT with nothing queued is EAGAIN.  The descriptor is installed only
