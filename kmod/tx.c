@@ -333,7 +333,13 @@ static int tlso_tx_push(struct sock *sk, struct tlso_ctx *ctx, int flags)
 						MSG_SENDPAGE_NOTLAST);
 		if (ret <= 0) {
 			ret = ret ? ret : -EAGAIN;
-			if (!tlso_tx_later(ret)) {
+			/*
+			 * shutdown(SHUT_WR) from another thread refuses it
+			 * too (EPIPE): but it is reported sent, and goes
+			 * before the FIN (tlso_tx_last()).
+			 */
+			if (!tlso_tx_later(ret) &&
+			    (ret != -EPIPE || READ_ONCE(sk->sk_err))) {
 				ctx->tx.pend = NULL;
 				tlso_txrec_free(rec);
 			} else if (!READ_ONCE(sk->sk_wmem_queued) &&
@@ -881,20 +887,22 @@ static int tlso_tx_close_notify(struct sock *sk, struct tlso_ctx *ctx)
  * (tlso_tx_room_for_last()), so only a failed allocation leaves them
  * short, and that is waited out as TCP's own senders wait for memory, a
  * bounded number of times.  A stream that still lost them fails
- * (tlso_tx_fail()).  shut: the caller's sk_shutdown, whose
- * SEND_SHUTDOWN TCP would refuse these records for, and which the socket
- * keeps whenever the socket lock is let go.
+ * (tlso_tx_fail()).  TCP would refuse these records after
+ * shutdown(SHUT_WR): its SEND_SHUTDOWN is lifted while they go, and only
+ * that bit -- TCP may take a FIN in from the backlog meanwhile, and its
+ * RCV_SHUTDOWN must stay -- and it is back whenever the lock is let go.
  */
-static void tlso_tx_last(struct sock *sk, struct tlso_ctx *ctx, u8 shut)
+static void tlso_tx_last(struct sock *sk, struct tlso_ctx *ctx)
 {
+	u8 shut = sk->sk_shutdown & SEND_SHUTDOWN;
 	int tries = TLSO_TX_LAST_TRIES, err;
 
 	for (;;) {
-		WRITE_ONCE(sk->sk_shutdown, shut & ~SEND_SHUTDOWN);
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown & ~SEND_SHUTDOWN);
 		/* A failing stream says why instead (tlso_tx_alert()). */
 		if (ctx->tx.alert) {
 			tlso_tx_alert(sk, ctx);
-			WRITE_ONCE(sk->sk_shutdown, shut);
+			WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | shut);
 			return;
 		}
 		if (ctx->tx.pend || ctx->tx.open || ctx->daemon_mode)
@@ -905,13 +913,12 @@ static void tlso_tx_last(struct sock *sk, struct tlso_ctx *ctx, u8 shut)
 		/* A pending close_notify is pushed by the next round. */
 		if (!err && ctx->tx.pend)
 			err = tlso_tx_push(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
-		WRITE_ONCE(sk->sk_shutdown, shut);
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | shut);
 		if ((err != -ENOMEM && !tlso_tx_later(err)) || !--tries)
 			break;
 		release_sock(sk);
 		msleep(TLSO_TX_RETRY_MS);
 		lock_sock(sk);
-		shut = sk->sk_shutdown;
 		if (ctx->tx.err || sk->sk_err)
 			return;
 	}
@@ -929,17 +936,24 @@ void tlso_shutdown(struct sock *sk, int how)
 	struct tlso_ctx *ctx = tlso_get_ctx(sk);
 
 	sock_owned_by_me(sk);
+	if (!(how & SEND_SHUTDOWN) || !ctx->tx_ready)
+		goto out;
 	/*
-	 * The send lock ranks above lock_sock: only try it.  A sender that
-	 * holds it pushes its own record, and learns that TCP refused it.
-	 * inet_shutdown() has marked the socket before calling here, and
-	 * nobody else can send while the send lock is held.
+	 * The send lock ranks above lock_sock.  Its holder -- the send work
+	 * with a record TCP had no room for, another thread's send -- must
+	 * not be left to find TCP shut after it: what it holds would be lost
+	 * behind the FIN.  inet_shutdown() has marked the socket, so a
+	 * sender waiting for memory wakes to EPIPE and lets the lock go.
 	 */
-	if ((how & SEND_SHUTDOWN) && ctx->tx_ready &&
-	    mutex_trylock(&ctx->tx.lock)) {
-		tlso_tx_last(sk, ctx, sk->sk_shutdown);
-		tlso_tx_unlock(ctx);
+	if (!mutex_trylock(&ctx->tx.lock)) {
+		release_sock(sk);
+		sk->sk_state_change(sk);
+		mutex_lock(&ctx->tx.lock);
+		lock_sock(sk);
 	}
+	tlso_tx_last(sk, ctx);
+	tlso_tx_unlock(ctx);
+out:
 	ctx->sk_proto->shutdown(sk, how);
 }
 
@@ -963,7 +977,7 @@ void tlso_tx_release(struct sock *sk, struct tlso_ctx *ctx)
 	/* After shutdown(SHUT_WR), tlso_shutdown() sent the last records. */
 	if (!sk->sk_err && !ctx->tx.err &&
 	    !(sk->sk_shutdown & SEND_SHUTDOWN))
-		tlso_tx_last(sk, ctx, sk->sk_shutdown);
+		tlso_tx_last(sk, ctx);
 	tlso_txrec_free(ctx->tx.open);
 	tlso_txrec_free(ctx->tx.pend);
 	ctx->tx.open = NULL;
