@@ -13,9 +13,12 @@
 #                   a long stress run and a kmemleak scan; run it before
 #                   any change to kmod/ (the first build takes long)
 #   make fuzz       libFuzzer on the host, 10M inputs a target (FUZZ_*)
+#   make install    the module, programs, library, man pages, unit and a
+#                   sample configuration (never over one); uninstall
 #   make clean      remove everything the build made
 #
 #   KVER=6.1.0-56-amd64 or KDIR=/path/to/build   kernel to build against
+#   PREFIX=/usr/local DESTDIR=                   where install puts things
 #   V=1                                          show the commands
 #
 # check, check-debug, demo and bench install missing Debian packages first
@@ -68,9 +71,16 @@ KBUILD_OPTS := $(if $(wildcard $(KDIR)/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=)
 BIN := build/bin
 OBJ := build/obj
 SANOBJ := build/san
+PICOBJ := build/pic
 LIB := build/lib/libtlso.a
+# The shared library: its soname changes with an incompatible ABI.
+TLSO_VERSION := 0.1
+SO_MAJOR := 0
+SO_NAME := libtlso.so.$(SO_MAJOR)
+SHLIB := build/lib/libtlso.so.$(TLSO_VERSION).0
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+picobjs = $(patsubst %.c,$(PICOBJ)/%.o,$(1))
 sanobjs = $(patsubst %.c,$(SANOBJ)/%.o,$(1))
 
 # ---- the layout: one folder a program, README's map ----
@@ -91,17 +101,17 @@ PERF_SRCS := $(wildcard userspace/tlso-perf/*.c) $(KEYS_SRCS) $(KSHARED_SRCS)
 PROGS := $(BIN)/tlsod $(BIN)/tlsoctl $(BIN)/tlso-cat $(BIN)/tlso-perf
 
 # Include paths by where a source lives.
-$(OBJ)/userspace/%.o $(SANOBJ)/userspace/%.o: XCFLAGS = -Iuserspace/lib
+$(OBJ)/userspace/%.o $(SANOBJ)/userspace/%.o $(PICOBJ)/userspace/%.o: XCFLAGS = -Iuserspace/lib
 $(OBJ)/userspace/tlsod/%.o $(SANOBJ)/userspace/tlsod/%.o: XCFLAGS = -Iuserspace/lib $(NL_CFLAGS)
 $(OBJ)/userspace/tlso-perf/%.o $(SANOBJ)/userspace/tlso-perf/%.o: XCFLAGS = -Iuserspace/lib -Ikmod
 $(OBJ)/tests/%.o $(SANOBJ)/tests/%.o: XCFLAGS = -Itests/lib -Ikmod -Iuserspace/lib -Iuserspace/tlsod -Iuserspace/tlso-cat $(NL_CFLAGS)
 
-.PHONY: all module userspace tests check check-debug demo bench lint clean help FORCE
+.PHONY: all module userspace tests check check-debug demo bench lint clean help install uninstall FORCE
 
 all: module userspace
 
 help:
-	@sed -n '3,22s/^# \{0,1\}//p' Makefile
+	@sed -n '3,25s/^# \{0,1\}//p' Makefile
 
 # kbuild does not notice a change of kernel between two builds in one
 # tree: remember the last one, and start clean when it changes.
@@ -114,7 +124,7 @@ module: FORCE
 	@echo "$(KDIR)" >kmod/.kdir
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) $(KBUILD_OPTS) modules
 
-userspace: $(PROGS) $(LIB)
+userspace: $(PROGS) $(LIB) $(SHLIB)
 
 # ---- compiling: every object with its generated header dependencies ----
 
@@ -122,6 +132,13 @@ $(OBJ)/%.o: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+
+# The shared library's objects: position independent, only the API of
+# libtlso.h exported (libtlso.map).
+$(PICOBJ)/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fPIC $(BASE_CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
 
 # Host unit tests: sanitizers on, in their own objects.
 $(SANOBJ)/%.o: %.c
@@ -131,12 +148,20 @@ $(SANOBJ)/%.o: %.c
 
 .SECONDARY:
 
--include $(shell find $(OBJ) $(SANOBJ) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) $(SANOBJ) $(PICOBJ) -name '*.d' 2>/dev/null)
 
 $(LIB): $(call objs,$(LIBTLSO_SRCS))
 	$(call msg,AR,$@)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(SHLIB): $(call picobjs,$(LIBTLSO_SRCS)) userspace/lib/libtlso.map
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(SO_NAME) \
+		-Wl,--version-script,userspace/lib/libtlso.map -Wl,-z,defs \
+		-o $@ $(filter %.o,$^)
+	$(Q)ln -sf $(@F) build/lib/$(SO_NAME) && ln -sf $(SO_NAME) build/lib/libtlso.so
 
 # A program from its prerequisites' objects and archives; the caller
 # appends the libraries.
@@ -250,6 +275,80 @@ bench:
 lint:
 	@scripts/deps --lint
 	@scripts/lint
+
+# ---- install ----
+#
+# The module goes where the kernel's own tree looks first for modules of
+# that kernel (updates/), outside PREFIX; depmod runs only for a real
+# install -- packaging (DESTDIR) leaves that to the package's scripts.
+# The configuration directory stays /etc whatever PREFIX is: tlsod's
+# default path; another SYSCONFDIR is named in the unit with -c.
+
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/tlso
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MODDIR ?= /lib/modules/$(KVER)/updates
+
+D := $(DESTDIR)
+CONF := $(SYSCONFDIR)/tlso/tlsod.conf
+CONF_OPT := $(if $(filter /etc,$(SYSCONFDIR)),, -c $(CONF))
+TOOLS := tlsoctl tlso-cat tlso-perf
+MAN1 := $(wildcard userspace/man/*.1)
+MAN8 := $(wildcard userspace/man/*.8)
+
+install: all
+	$(Q)install -d $(D)$(MODDIR) $(D)$(SBINDIR) $(D)$(BINDIR) \
+		$(D)$(LIBDIR) $(D)$(PKGCONFIGDIR) $(D)$(INCLUDEDIR)/tlso/linux \
+		$(D)$(MANDIR)/man1 $(D)$(MANDIR)/man8 $(D)$(UNITDIR) \
+		$(D)$(DOCDIR) $(D)$(SYSCONFDIR)/tlso
+	$(Q)install -m 0644 kmod/tlso.ko $(D)$(MODDIR)/tlso.ko
+	$(Q)install -m 0755 $(BIN)/tlsod $(D)$(SBINDIR)/tlsod
+	$(Q)install -m 0755 $(addprefix $(BIN)/,$(TOOLS)) $(D)$(BINDIR)/
+	$(Q)install -m 0644 $(LIB) $(D)$(LIBDIR)/libtlso.a
+	$(Q)install -m 0755 $(SHLIB) $(D)$(LIBDIR)/$(notdir $(SHLIB))
+	$(Q)ln -sf $(notdir $(SHLIB)) $(D)$(LIBDIR)/$(SO_NAME)
+	$(Q)ln -sf $(SO_NAME) $(D)$(LIBDIR)/libtlso.so
+	$(Q)install -m 0644 userspace/lib/libtlso.h $(D)$(INCLUDEDIR)/tlso/libtlso.h
+	$(Q)install -m 0644 kmod/include/uapi/linux/tlso.h $(D)$(INCLUDEDIR)/tlso/linux/tlso.h
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(TLSO_VERSION)|' \
+		userspace/lib/libtlso.pc.in >$(D)$(PKGCONFIGDIR)/libtlso.pc
+	$(Q)chmod 0644 $(D)$(PKGCONFIGDIR)/libtlso.pc
+	$(Q)install -m 0644 $(MAN1) $(D)$(MANDIR)/man1/
+	$(Q)install -m 0644 $(MAN8) $(D)$(MANDIR)/man8/
+	$(Q)sed -e 's|^ExecStart=.*|ExecStart=$(SBINDIR)/tlsod$(CONF_OPT)|' \
+		userspace/system/tlsod.service >$(D)$(UNITDIR)/tlsod.service
+	$(Q)chmod 0644 $(D)$(UNITDIR)/tlsod.service
+	$(Q)install -m 0644 userspace/system/tlsod.conf.example $(D)$(DOCDIR)/tlsod.conf.example
+	$(Q)if [ -e $(D)$(CONF) ]; then \
+		echo "install: $(D)$(CONF) exists, left as it is (the sample: $(D)$(DOCDIR)/tlsod.conf.example)"; \
+	else \
+		install -m 0644 userspace/system/tlsod.conf.example $(D)$(CONF); \
+	fi
+	$(Q)if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
+	else echo "install: DESTDIR set, depmod not run (depmod -a $(KVER) after the real install)"; fi
+
+# Everything install put there but the configuration, which may hold
+# what the administrator wrote (as apt's remove, not purge).
+uninstall:
+	$(Q)rm -f $(D)$(MODDIR)/tlso.ko $(D)$(SBINDIR)/tlsod \
+		$(addprefix $(D)$(BINDIR)/,$(TOOLS)) \
+		$(D)$(LIBDIR)/libtlso.a $(D)$(LIBDIR)/$(notdir $(SHLIB)) \
+		$(D)$(LIBDIR)/$(SO_NAME) $(D)$(LIBDIR)/libtlso.so \
+		$(D)$(INCLUDEDIR)/tlso/libtlso.h $(D)$(INCLUDEDIR)/tlso/linux/tlso.h \
+		$(D)$(PKGCONFIGDIR)/libtlso.pc \
+		$(addprefix $(D)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(D)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+		$(D)$(UNITDIR)/tlsod.service $(D)$(DOCDIR)/tlsod.conf.example
+	$(Q)rmdir $(D)$(INCLUDEDIR)/tlso/linux $(D)$(INCLUDEDIR)/tlso $(D)$(DOCDIR) 2>/dev/null || true
+	$(Q)if [ -e $(D)$(CONF) ]; then echo "uninstall: $(D)$(CONF) left in place"; fi
+	$(Q)if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
 clean:
 	$(Q)if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) TLSO_TEST_MODULES=m clean; fi
