@@ -14,7 +14,8 @@
 #                   any change to kmod/ (the first build takes long)
 #   make fuzz       libFuzzer on the host, 10M inputs a target (FUZZ_*)
 #   make install    the module, programs, library, man pages, unit and a
-#                   sample configuration (never over one); uninstall
+#                   sample configuration (never over one); uninstall;
+#                   install-dkms: the module's source for DKMS
 #   make clean      remove everything the build made
 #
 #   KVER=6.1.0-56-amd64 or KDIR=/path/to/build   kernel to build against
@@ -106,12 +107,12 @@ $(OBJ)/userspace/tlsod/%.o $(SANOBJ)/userspace/tlsod/%.o: XCFLAGS = -Iuserspace/
 $(OBJ)/userspace/tlso-perf/%.o $(SANOBJ)/userspace/tlso-perf/%.o: XCFLAGS = -Iuserspace/lib -Ikmod
 $(OBJ)/tests/%.o $(SANOBJ)/tests/%.o: XCFLAGS = -Itests/lib -Ikmod -Iuserspace/lib -Iuserspace/tlsod -Iuserspace/tlso-cat $(NL_CFLAGS)
 
-.PHONY: all module userspace tests check check-debug demo bench lint clean help install uninstall FORCE
+.PHONY: all module userspace tests check check-debug demo bench lint clean help install uninstall install-dkms FORCE
 
 all: module userspace
 
 help:
-	@sed -n '3,25s/^# \{0,1\}//p' Makefile
+	@sed -n '3,26s/^# \{0,1\}//p' Makefile
 
 # kbuild does not notice a change of kernel between two builds in one
 # tree: remember the last one, and start clean when it changes.
@@ -334,8 +335,22 @@ install: all
 	$(Q)if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
 	else echo "install: DESTDIR set, depmod not run (depmod -a $(KVER) after the real install)"; fi
 
-# Everything install put there but the configuration, which may hold
-# what the administrator wrote (as apt's remove, not purge).
+# The module's source for DKMS (kmod/dkms.conf): what kbuild reads, no
+# build products, no test module.
+DKMS_SRC := $(D)/usr/src/tlso-$(TLSO_VERSION)
+
+install-dkms:
+	$(Q)rm -rf $(DKMS_SRC)
+	$(Q)install -d $(DKMS_SRC)/kmod/include/uapi/linux
+	$(Q)install -m 0644 kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.[ch])) $(DKMS_SRC)/kmod/
+	$(Q)install -m 0644 kmod/include/uapi/linux/tlso.h $(DKMS_SRC)/kmod/include/uapi/linux/
+	$(Q)printf '# SPDX-License-Identifier: GPL-2.0\nobj-m += kmod/\n' >$(DKMS_SRC)/Kbuild
+	$(Q)sed 's|@VERSION@|$(TLSO_VERSION)|' kmod/dkms.conf >$(DKMS_SRC)/dkms.conf
+	$(Q)chmod 0644 $(DKMS_SRC)/Kbuild $(DKMS_SRC)/dkms.conf
+
+# Everything install and install-dkms put there but the configuration,
+# which may hold what the administrator wrote (as apt's remove, not
+# purge).  A source DKMS knows is taken from it first (dkms remove).
 uninstall:
 	$(Q)rm -f $(D)$(MODDIR)/tlso.ko $(D)$(SBINDIR)/tlsod \
 		$(addprefix $(D)$(BINDIR)/,$(TOOLS)) \
@@ -346,6 +361,7 @@ uninstall:
 		$(addprefix $(D)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 		$(addprefix $(D)$(MANDIR)/man8/,$(notdir $(MAN8))) \
 		$(D)$(UNITDIR)/tlsod.service $(D)$(DOCDIR)/tlsod.conf.example
+	$(Q)rm -rf $(DKMS_SRC)
 	$(Q)rmdir $(D)$(INCLUDEDIR)/tlso/linux $(D)$(INCLUDEDIR)/tlso $(D)$(DOCDIR) 2>/dev/null || true
 	$(Q)if [ -e $(D)$(CONF) ]; then echo "uninstall: $(D)$(CONF) left in place"; fi
 	$(Q)if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
