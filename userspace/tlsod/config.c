@@ -3,8 +3,9 @@
  * tlsod's configuration, read with libinih.
  *
  * inih does not tell a handler which line it is on, so the file is fed
- * through a reader of our own that counts lines; every message names
- * "file:line".  A first pass collects the values, a second one (after the
+ * through a reader of our own that counts lines (config_reader.c); every
+ * message names "file:line", and the kinds of value are checked alike
+ * (config_value.c).  A first pass collects the values, a second one (after the
  * whole file, since keys of one profile may come in any order) checks the
  * profiles as a whole and loads their files into GnuTLS credentials.
  * User and group names are looked up in the first pass, so that who may
@@ -57,45 +58,6 @@ void tlsod_conf_err(struct parse *ps, int line, const char *fmt, ...)
 			 msg);
 	else
 		snprintf(ps->err, ps->errsize, "%s: %s", ps->path, msg);
-}
-
-/* inih's reader: fgets that counts lines and refuses truncated ones. */
-static char *read_line(char *buf, int size, void *stream)
-{
-	struct parse *ps = stream;
-	bool nul = false, longer = false;
-	int c, n = 0;
-
-	c = getc(ps->f);
-	if (c == EOF)
-		return NULL;
-	ps->line++;
-	/*
-	 * One character at a time, not fgets(): a NUL would end the line
-	 * early for inih and for the length check, and the rest of the line
-	 * would be taken for the next one.
-	 */
-	for (; c != EOF; c = getc(ps->f)) {
-		if (!c)
-			nul = true;
-		else if (n < size - 1)
-			buf[n++] = (char)c;
-		else
-			longer = true;
-		if (c == '\n')
-			break;
-	}
-	buf[n] = '\0';
-	if (nul)
-		tlsod_conf_err(ps, ps->line, "NUL byte in the line");
-	/*
-	 * inih would take the first part for the whole line, and a path cut
-	 * short is worse than an error.
-	 */
-	else if (longer)
-		tlsod_conf_err(ps, ps->line, "line longer than %d characters",
-			       size - 3);
-	return buf;
 }
 
 int tlsod_conf_strdup(struct parse *ps, char **dst, const char *v)
@@ -161,87 +123,6 @@ static int set_client_auth(struct parse *ps, struct tlsod_profile *p,
 	return 0;
 }
 
-/*
- * fn on each word of v, words split at any of sep, until one fails; more
- * than max words (0: any number) is an error of key.
- */
-int tlsod_conf_words(struct parse *ps, const char *key, const char *v,
-		     const char *sep, unsigned int max,
-		     int (*fn)(struct parse *ps, void *arg, const char *w),
-		     void *arg, unsigned int *n)
-{
-	char *copy, *w, *save = NULL;
-	int ret = 0;
-
-	*n = 0;
-	if (tlsod_conf_strdup(ps, &copy, v))
-		return -1;
-	for (w = strtok_r(copy, sep, &save); w && !ret;
-	     w = strtok_r(NULL, sep, &save)) {
-		if (max && *n == max) {
-			tlsod_conf_err(ps, ps->line, "%s: more than %u names", key, max);
-			ret = -1;
-			break;
-		}
-		(*n)++;
-		ret = fn(ps, arg, w);
-	}
-	free(copy);
-	if (!ret && !*n) {
-		tlsod_conf_err(ps, ps->line, "%s: '%s' names nothing", key, v);
-		ret = -1;
-	}
-	return ret;
-}
-
-/* A set of named bits, each word once. */
-struct word_bit {
-	const char *word;
-	unsigned int bit;
-};
-
-struct bits_arg {
-	const char *key;
-	const char *what;	/* "is not ..." */
-	const struct word_bit *words;
-	size_t nwords;
-	unsigned int seen;
-};
-
-static int bit_word(struct parse *ps, void *arg, const char *w)
-{
-	struct bits_arg *a = arg;
-	size_t i;
-
-	for (i = 0; i < a->nwords; i++)
-		if (!strcmp(w, a->words[i].word))
-			break;
-	if (i == a->nwords) {
-		tlsod_conf_err(ps, ps->line, "%s: '%s' is not %s", a->key, w, a->what);
-		return -1;
-	}
-	if (a->seen & a->words[i].bit) {
-		tlsod_conf_err(ps, ps->line, "%s: %s given twice", a->key, w);
-		return -1;
-	}
-	a->seen |= a->words[i].bit;
-	return 0;
-}
-
-/* v as a set of words, each of words once, into *bits. */
-static int set_bits(struct parse *ps, const char *key, const char *what,
-		    const struct word_bit *words, size_t nwords,
-		    const char *sep, const char *v, unsigned int *bits)
-{
-	struct bits_arg a = { key, what, words, nwords, 0 };
-	unsigned int n;
-
-	if (tlsod_conf_words(ps, key, v, sep, 0, bit_word, &a, &n))
-		return -1;
-	*bits = a.seen;
-	return 0;
-}
-
 static int set_versions(struct parse *ps, struct tlsod_profile *p,
 			const char *v)
 {
@@ -250,7 +131,7 @@ static int set_versions(struct parse *ps, struct tlsod_profile *p,
 		{ "1.3", TLSOD_TLS13 },
 	};
 
-	return set_bits(ps, "versions", "a TLS version tlso carries (1.3 1.2)",
+	return tlsod_conf_bits(ps, "versions", "a TLS version tlso carries (1.3 1.2)",
 			words, ARRAY_SIZE(words), " \t", v, &p->versions);
 }
 
@@ -268,7 +149,7 @@ static int set_legacy(struct parse *ps, struct tlsod_profile *p,
 	};
 	unsigned int bits;
 
-	if (set_bits(ps, "legacy", "rsa-kx, sha1, psk-no-dhe or none", words,
+	if (tlsod_conf_bits(ps, "legacy", "rsa-kx, sha1, psk-no-dhe or none", words,
 		     ARRAY_SIZE(words), LIST_SEP, v, &bits))
 		return -1;
 	if ((bits & LEGACY_NONE) && bits != LEGACY_NONE) {
@@ -279,31 +160,16 @@ static int set_legacy(struct parse *ps, struct tlsod_profile *p,
 	return 0;
 }
 
-static int yes_no(struct parse *ps, const char *key, const char *v,
-		  bool *out)
-{
-	if (!strcmp(v, "yes")) {
-		*out = true;
-	} else if (!strcmp(v, "no")) {
-		*out = false;
-	} else {
-		tlsod_conf_err(ps, ps->line, "%s: '%s' is not yes or no", key,
-			       v);
-		return -1;
-	}
-	return 0;
-}
-
 static int set_verify_name(struct parse *ps, struct tlsod_profile *p,
 			   const char *v)
 {
-	return yes_no(ps, "verify_name", v, &p->verify_name);
+	return tlsod_conf_yes_no(ps, "verify_name", v, &p->verify_name);
 }
 
 static int set_session_tickets(struct parse *ps, struct tlsod_profile *p,
 			       const char *v)
 {
-	return yes_no(ps, "session_tickets", v, &p->session_tickets);
+	return tlsod_conf_yes_no(ps, "session_tickets", v, &p->session_tickets);
 }
 
 /*
@@ -396,30 +262,12 @@ static int set_psk_key(struct parse *ps, struct tlsod_profile *p,
 	return 0;
 }
 
-/* A whole decimal number from min to max, or an error naming key. */
-static int number(struct parse *ps, const char *key, const char *v,
-		  unsigned long min, unsigned long max, const char *what,
-		  unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end || errno || *out < min ||
-	    *out > max) {
-		tlsod_conf_err(ps, ps->line, "%s: '%s' is not a number of %s from %lu to %lu",
-			       key, v, what, min, max);
-		return -1;
-	}
-	return 0;
-}
-
 static int set_timeout_ms(struct parse *ps, struct tlsod_profile *p,
 			  const char *v)
 {
 	unsigned long ms;
 
-	if (number(ps, "timeout_ms", v, 1, TLSOD_TIMEOUT_MAX, "milliseconds",
+	if (tlsod_conf_number(ps, "timeout_ms", v, 1, TLSOD_TIMEOUT_MAX, "milliseconds",
 		   &ms))
 		return -1;
 	p->timeout_ms = ms;
@@ -431,7 +279,7 @@ static int set_key_update_records(struct parse *ps, struct tlsod_profile *p,
 {
 	unsigned long n;
 
-	if (number(ps, "key_update_records", v, 1, UINT32_MAX, "records", &n))
+	if (tlsod_conf_number(ps, "key_update_records", v, 1, UINT32_MAX, "records", &n))
 		return -1;
 	p->key_update_records = n;
 	return 0;
@@ -745,7 +593,7 @@ static int parse_file(struct parse *ps)
 		fclose(ps->f);
 		return -1;
 	}
-	ret = ini_parse_stream(read_line, ps, handle_key, ps);
+	ret = ini_parse_stream(tlsod_conf_read_line, ps, handle_key, ps);
 	fclose(ps->f);
 	if (ret == -2) {
 		ps->err_no = ENOMEM;

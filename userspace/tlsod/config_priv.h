@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tlsod's configuration while it is read: what config.c, config_access.c
- * (who may use a profile) and config_files.c (the files a profile names)
+ * (who may use a profile), config_files.c (the files a profile names),
+ * config_reader.c (the lines) and config_value.c (the kinds of value)
  * share.  Not for the rest of tlsod: config.h is.
  */
 #ifndef TLSOD_CONFIG_PRIV_H
@@ -77,6 +78,25 @@ int tlsod_conf_words(struct parse *ps, const char *key, const char *v,
 		     const char *sep, unsigned int max,
 		     int (*fn)(struct parse *ps, void *arg, const char *w),
 		     void *arg, unsigned int *n);
+
+/* A set of named bits: each word, and its bit (config_value.c). */
+struct word_bit {
+	const char *word;
+	unsigned int bit;
+};
+
+int tlsod_conf_bits(struct parse *ps, const char *key, const char *what,
+		    const struct word_bit *words, size_t nwords,
+		    const char *sep, const char *v, unsigned int *bits);
+int tlsod_conf_yes_no(struct parse *ps, const char *key, const char *v,
+		      bool *out);
+int tlsod_conf_number(struct parse *ps, const char *key, const char *v,
+		      unsigned long min, unsigned long max, const char *what,
+		      unsigned long *out);
+
+/* inih's reader over ps->f (config_reader.c). */
+char *tlsod_conf_read_line(char *buf, int size, void *stream);
+
 int tlsod_conf_line(const struct pprofile *pp, enum key k);
 
 /* config_access.c */
