@@ -107,7 +107,7 @@ $(OBJ)/userspace/tlsod/%.o $(SANOBJ)/userspace/tlsod/%.o: XCFLAGS = -Iuserspace/
 $(OBJ)/userspace/tlso-perf/%.o $(SANOBJ)/userspace/tlso-perf/%.o: XCFLAGS = -Iuserspace/lib -Ikmod
 $(OBJ)/tests/%.o $(SANOBJ)/tests/%.o: XCFLAGS = -Itests/lib -Ikmod -Iuserspace/lib -Iuserspace/tlsod -Iuserspace/tlso-cat $(NL_CFLAGS)
 
-.PHONY: all module userspace tests check check-debug demo bench lint clean help install uninstall install-dkms FORCE
+.PHONY: all module userspace tests check check-debug demo bench lint clean help install install-module install-userspace uninstall install-dkms deb FORCE
 
 all: module userspace
 
@@ -115,12 +115,14 @@ help:
 	@sed -n '3,26s/^# \{0,1\}//p' Makefile
 
 # kbuild does not notice a change of kernel between two builds in one
-# tree: remember the last one, and start clean when it changes.
+# tree: remember the last one, and start clean when it changes -- by
+# hand, since kbuild's own clean of M= sweeps the whole tree, the
+# suite's modules in build/modules among it.
 module: FORCE
 	@test -d "$(KDIR)" || { echo "no kernel build directory '$(KDIR)': run scripts/deps, or give KVER= or KDIR="; exit 1; }
 	@if [ -f kmod/.kdir ] && [ "$$(cat kmod/.kdir)" != "$(KDIR)" ]; then \
-		$(MAKE) --no-print-directory -C "$$(cat kmod/.kdir)" M=$(CURDIR) clean >/dev/null 2>&1 || true; \
-		rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c; \
+		rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd \
+			kmod/modules.order modules.order Module.symvers .*.cmd; \
 	fi
 	@echo "$(KDIR)" >kmod/.kdir
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) $(KBUILD_OPTS) modules
@@ -132,14 +134,14 @@ userspace: $(PROGS) $(LIB) $(SHLIB)
 $(OBJ)/%.o: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(BASE_CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(BASE_CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
 
 # The shared library's objects: position independent, only the API of
 # libtlso.h exported (libtlso.map).
 $(PICOBJ)/%.o: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -fPIC $(BASE_CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC $(BASE_CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
 
 # Host unit tests: sanitizers on, in their own objects.
 $(SANOBJ)/%.o: %.c
@@ -159,7 +161,7 @@ $(LIB): $(call objs,$(LIBTLSO_SRCS))
 $(SHLIB): $(call picobjs,$(LIBTLSO_SRCS)) userspace/lib/libtlso.map
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(SO_NAME) \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SO_NAME) \
 		-Wl,--version-script,userspace/lib/libtlso.map -Wl,-z,defs \
 		-o $@ $(filter %.o,$^)
 	$(Q)ln -sf $(@F) build/lib/$(SO_NAME) && ln -sf $(SO_NAME) build/lib/libtlso.so
@@ -169,7 +171,7 @@ $(SHLIB): $(call picobjs,$(LIBTLSO_SRCS)) userspace/lib/libtlso.map
 define link
 $(call msg,LD,$@)
 @mkdir -p $(@D)
-$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^)
+$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^)
 endef
 
 $(BIN)/tlsod: $(call objs,$(TLSOD_SRCS))
@@ -304,12 +306,21 @@ TOOLS := tlsoctl tlso-cat tlso-perf
 MAN1 := $(wildcard userspace/man/*.1)
 MAN8 := $(wildcard userspace/man/*.8)
 
-install: all
-	$(Q)install -d $(D)$(MODDIR) $(D)$(SBINDIR) $(D)$(BINDIR) \
+install: install-module install-userspace
+
+install-module: module
+	$(Q)install -d $(D)$(MODDIR)
+	$(Q)install -m 0644 kmod/tlso.ko $(D)$(MODDIR)/tlso.ko
+	$(Q)if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
+	else echo "install: DESTDIR set, depmod not run (depmod -a $(KVER) after the real install)"; fi
+
+# Everything but the module: what the Debian packages take (the module
+# goes as source, to DKMS).
+install-userspace: userspace
+	$(Q)install -d $(D)$(SBINDIR) $(D)$(BINDIR) \
 		$(D)$(LIBDIR) $(D)$(PKGCONFIGDIR) $(D)$(INCLUDEDIR)/tlso/linux \
 		$(D)$(MANDIR)/man1 $(D)$(MANDIR)/man8 $(D)$(UNITDIR) \
 		$(D)$(DOCDIR) $(D)$(SYSCONFDIR)/tlso
-	$(Q)install -m 0644 kmod/tlso.ko $(D)$(MODDIR)/tlso.ko
 	$(Q)install -m 0755 $(BIN)/tlsod $(D)$(SBINDIR)/tlsod
 	$(Q)install -m 0755 $(addprefix $(BIN)/,$(TOOLS)) $(D)$(BINDIR)/
 	$(Q)install -m 0644 $(LIB) $(D)$(LIBDIR)/libtlso.a
@@ -332,8 +343,6 @@ install: all
 	else \
 		install -m 0644 userspace/system/tlsod.conf.example $(D)$(CONF); \
 	fi
-	$(Q)if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
-	else echo "install: DESTDIR set, depmod not run (depmod -a $(KVER) after the real install)"; fi
 
 # The module's source for DKMS (kmod/dkms.conf): what kbuild reads, no
 # build products, no test module.
@@ -345,8 +354,25 @@ install-dkms:
 	$(Q)install -m 0644 kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.[ch])) $(DKMS_SRC)/kmod/
 	$(Q)install -m 0644 kmod/include/uapi/linux/tlso.h $(DKMS_SRC)/kmod/include/uapi/linux/
 	$(Q)printf '# SPDX-License-Identifier: GPL-2.0\nobj-m += kmod/\n' >$(DKMS_SRC)/Kbuild
-	$(Q)sed 's|@VERSION@|$(TLSO_VERSION)|' kmod/dkms.conf >$(DKMS_SRC)/dkms.conf
+	$(Q)sed 's|#MODULE_VERSION#|$(TLSO_VERSION)|' kmod/dkms.conf >$(DKMS_SRC)/dkms.conf
 	$(Q)chmod 0644 $(DKMS_SRC)/Kbuild $(DKMS_SRC)/dkms.conf
+
+# Debian packages, from a copy of the source tree with scripts/debian as
+# its debian/ (the layout keeps packaging out of the top level):
+# build/deb/*.deb, and lintian's verdict.
+DEB_TREE := build/deb/tlso-$(TLSO_VERSION)
+
+deb:
+	$(Q)rm -rf build/deb && mkdir -p $(DEB_TREE)
+	$(Q)tar -c --exclude=./build --exclude=./.git --exclude='*.o' \
+		--exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+		--exclude='.*.cmd' --exclude=modules.order --exclude=Module.symvers \
+		--exclude=./kmod/.kdir . | tar -x -C $(DEB_TREE)
+	$(Q)cp -r scripts/debian $(DEB_TREE)/debian
+	$(Q)cd $(DEB_TREE) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -40 ../build.log; echo "deb: dpkg-buildpackage failed (build/deb/build.log)"; exit 1; }
+	$(Q)ls build/deb/*.deb
+	$(Q)lintian --fail-on error build/deb/*.changes
 
 # Everything install and install-dkms put there but the configuration,
 # which may hold what the administrator wrote (as apt's remove, not
