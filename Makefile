@@ -104,8 +104,9 @@ PROGS := $(BIN)/tlsod $(BIN)/tlsoctl $(BIN)/tlso-cat $(BIN)/tlso-perf
 # Include paths by where a source lives.
 $(OBJ)/userspace/%.o $(SANOBJ)/userspace/%.o $(PICOBJ)/userspace/%.o: XCFLAGS = -Iuserspace/lib
 $(OBJ)/userspace/tlsod/%.o $(SANOBJ)/userspace/tlsod/%.o: XCFLAGS = -Iuserspace/lib $(NL_CFLAGS)
+$(OBJ)/userspace/tlsoctl/%.o $(SANOBJ)/userspace/tlsoctl/%.o: XCFLAGS = -Iuserspace/lib $(NL_CFLAGS)
 $(OBJ)/userspace/tlso-perf/%.o $(SANOBJ)/userspace/tlso-perf/%.o: XCFLAGS = -Iuserspace/lib -Ikmod
-$(OBJ)/tests/%.o $(SANOBJ)/tests/%.o: XCFLAGS = -Itests/lib -Ikmod -Iuserspace/lib -Iuserspace/tlsod -Iuserspace/tlso-cat $(NL_CFLAGS)
+$(OBJ)/tests/%.o $(SANOBJ)/tests/%.o: XCFLAGS = -Itests/lib -Ikmod -Iuserspace/lib -Iuserspace/tlsod -Iuserspace/tlso-cat -Iuserspace/tlsoctl $(NL_CFLAGS)
 
 .PHONY: all module userspace tests check check-debug demo bench lint clean help install install-module install-userspace uninstall install-dkms deb FORCE
 
@@ -178,7 +179,7 @@ $(BIN)/tlsod: $(call objs,$(TLSOD_SRCS))
 	$(link) $(GNUTLS_LIBS) $(NL_LIBS) $(INIH_LIBS) $(SECCOMP_LIBS)
 
 $(BIN)/tlsoctl: $(call objs,$(TLSOCTL_SRCS)) $(LIB)
-	$(link)
+	$(link) $(NL_LIBS)
 
 $(BIN)/tlso-cat: $(call objs,$(CAT_SRCS)) $(LIB)
 	$(link)
@@ -207,6 +208,7 @@ UT_LIBS_tlsod_errors_test := $(GNUTLS_LIBS)
 UT_libtlso_test := $(LIBTLSO_SRCS)
 UT_tlso_cat_test := $(filter-out %/main.c,$(CAT_SRCS)) userspace/lib/net.c userspace/lib/names.c
 UT_RUN_libtlso_test := $(BIN)/tlso-cat
+UT_tlsoctl_test := userspace/tlsoctl/json.c
 # tlso-perf as built, with the test library's processes, ports and PKI.
 UT_tlso_perf_test := $(TESTLIB_SRCS)
 UT_LIBS_tlso_perf_test := $(GNUTLS_LIBS) $(SECCOMP_LIBS)

@@ -48,6 +48,8 @@ static const struct nla_policy tlso_genl_policy[TLSO_A_MAX + 1] = {
 	[TLSO_A_TICKET] = { .type = NLA_REJECT },	/* ours to send */
 	[TLSO_A_RESUMED] = { .type = NLA_FLAG },
 	[TLSO_A_QUEUED_US] = { .type = NLA_REJECT },	/* ours to send */
+	/* SOCK_GET's answer, ours to send */
+	[TLSO_A_INODE ... TLSO_A_HS_US] = { .type = NLA_REJECT },
 };
 
 /* Being in the group is what makes a daemon: only for CAP_NET_ADMIN. */
@@ -103,6 +105,15 @@ int tlso_genl_ticket(struct net *net, u64 id, const u8 *msg, u32 len)
 	genlmsg_end(skb, hdr);
 	return genlmsg_multicast_netns(&tlso_genl_family, net, skb, 0, 0,
 				       GFP_KERNEL);
+}
+
+/* One message of a dump, answering the request in cb. */
+void *tlso_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+			 u8 cmd)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+			   cb->nlh->nlmsg_seq, &tlso_genl_family, NLM_F_MULTI,
+			   cmd);
 }
 
 /* The requester's thread group in the caller's pid namespace; 0 if gone. */
@@ -265,6 +276,11 @@ static const struct genl_small_ops tlso_genl_ops[] = {
 		.cmd = TLSO_CMD_DONE,
 		.doit = tlso_genl_done,
 		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		/* Anyone: the dump shows a caller only its own sockets. */
+		.cmd = TLSO_CMD_SOCK_GET,
+		.dumpit = tlso_diag_dump,
 	},
 };
 

@@ -191,6 +191,7 @@ static void tlso_hs_finish(struct tlso_hs *hs,
 			tlso_tx_record_limit(ctx, out->record_size_limit);
 		}
 		ctx->hs_status = status;
+		ctx->hs_us = ktime_us_delta(ktime_get(), hs->queued);
 		WRITE_ONCE(ctx->hs_state, status ? TLSO_HS_FAILED :
 						   TLSO_HS_DONE);
 		ctx->hs = NULL;

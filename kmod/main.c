@@ -34,9 +34,13 @@ static int __init tlso_init(void)
 	if (err)
 		return err;
 
-	err = tlso_hs_init();
+	err = tlso_diag_init();
 	if (err)
 		goto err_stat;
+
+	err = tlso_hs_init();
+	if (err)
+		goto err_diag;
 
 	err = tlso_genl_init();
 	if (err)
@@ -53,6 +57,8 @@ err_genl:
 	tlso_genl_exit();
 err_hs:
 	tlso_hs_exit();
+err_diag:
+	tlso_diag_exit();
 err_stat:
 	tlso_stat_exit();
 	return err;
@@ -63,6 +69,7 @@ static void __exit tlso_exit(void)
 	tlso_ulp_unregister();
 	tlso_genl_exit();
 	tlso_hs_exit();
+	tlso_diag_exit();
 	tlso_stat_exit();
 	pr_info("unloaded\n");
 }

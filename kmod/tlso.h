@@ -220,6 +220,12 @@ struct tlso_ctx {
 	u32 hs_peer_auth;	/* TLSO_AUTH_* */
 	u32 hs_flags;		/* TLSO_HS_F_* */
 	char hs_identity[TLSO_IDENTITY_SIZE];
+	s64 hs_us;		/* how long the last one took */
+	/* diag.c: on the namespace's list, under RCU and its lock */
+	struct list_head diag_node;
+	u64 diag_id;		/* order of attaching, for resuming dumps */
+	struct pid *owner;	/* the process that attached tlso */
+	char owner_comm[TASK_COMM_LEN];
 };
 
 /*
@@ -345,6 +351,17 @@ void tlso_genl_exit(void);
 bool tlso_genl_has_daemon(struct net *net);
 int tlso_genl_ready(struct net *net);
 int tlso_genl_ticket(struct net *net, u64 id, const u8 *msg, u32 len);
+void *tlso_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+			 u8 cmd);
+
+/* diag.c */
+int tlso_diag_init(void);
+void tlso_diag_exit(void);
+void tlso_diag_add(struct tlso_ctx *ctx);
+void tlso_diag_del(struct tlso_ctx *ctx);
+int tlso_diag_get_info(struct sock *sk, struct sk_buff *skb);
+size_t tlso_diag_get_info_size(const struct sock *sk);
+int tlso_diag_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 /* stat.c */
 enum tlso_mib_field {

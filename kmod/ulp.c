@@ -45,6 +45,7 @@ static void tlso_ctx_free(struct sock *sk, struct tlso_ctx *ctx)
 	if (ctx->rx_ready)
 		tlso_stat_dec(net, TLSO_MIB_CURR_RX);
 	tlso_stat_dec(net, TLSO_MIB_CURR_ATTACHED);
+	tlso_diag_del(ctx);
 	/* Readers such as diag look at the context under RCU. */
 	kfree_rcu(ctx, rcu);
 }
@@ -208,6 +209,7 @@ static int tlso_ulp_init(struct sock *sk)
 	WRITE_ONCE(sk->sk_socket->ops, &tlso_ops[family]);
 	write_unlock_bh(&sk->sk_callback_lock);
 
+	tlso_diag_add(ctx);
 	tlso_stat_inc(sock_net(sk), TLSO_MIB_CURR_ATTACHED);
 	tlso_stat_inc(sock_net(sk), TLSO_MIB_ATTACHED);
 	return 0;
@@ -242,6 +244,8 @@ int tlso_ulp_register(const char *name)
 	tlso_ulp_ops.owner = THIS_MODULE;
 	tlso_ulp_ops.init = tlso_ulp_init;
 	tlso_ulp_ops.release = tlso_ulp_release;
+	tlso_ulp_ops.get_info = tlso_diag_get_info;
+	tlso_ulp_ops.get_info_size = tlso_diag_get_info_size;
 
 	err = tcp_register_ulp(&tlso_ulp_ops);
 	if (err == -EEXIST)

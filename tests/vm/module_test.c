@@ -119,23 +119,6 @@ TEST_F(mod, counters_follow_attached_sockets)
 	EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_ATTACHED), 2);
 }
 
-static int lo_up(void)
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	strcpy(ifr.ifr_name, "lo");
-	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!rc) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return rc;
-}
 
 /* Each network namespace counts its own sockets. */
 TEST_F(mod, counters_are_per_netns)
@@ -149,7 +132,7 @@ TEST_F(mod, counters_are_per_netns)
 	if (pid == 0) {
 		int c, s;
 
-		if (unshare(CLONE_NEWNET) || lo_up() || sock_pair(AF_INET, &c, &s))
+		if (unshare(CLONE_NEWNET) || sock_lo_up() || sock_pair(AF_INET, &c, &s))
 			_exit(2);
 		if (sock_attach(c, "tlso"))
 			_exit(3);

@@ -1098,24 +1098,6 @@ static void accept_in_child(int fd)
 	_exit(write(fd, &s, sizeof(s)) == sizeof(s) ? 0 : 1);
 }
 
-static int lo_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int err;
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!err) {
-		ifr.ifr_flags |= IFF_UP;
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return err;
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -1152,7 +1134,7 @@ static void container_main(int go_fd, int res_fd)
 	else if (write(res_fd, &s, sizeof(s)) != sizeof(s) ||
 		 read(go_fd, &c, 1) != 1)
 		s.err = 111;
-	else if (lo_up() || tlso_pair(&cli, &srv))
+	else if (sock_lo_up() || tlso_pair(&cli, &srv))
 		s.err = 112;
 	else if (setresgid(0, 0, 0) || setresuid(0, 0, 0))
 		s.err = 113;

@@ -20,6 +20,8 @@ static const struct {
 } cmds[] = {
 	{ "status", "", cmd_status,
 	  "whether tlso is loaded, its TCP ULP name and counters" },
+	{ "show", "[-j]", cmd_show,
+	  "the sockets tlso is attached to, one entry each" },
 	{ "probe", "[--hold S]", cmd_probe,
 	  "pass a line through tlso over a loopback connection" },
 	{ "help", "", cmd_help, "show this list" },

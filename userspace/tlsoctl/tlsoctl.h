@@ -16,5 +16,10 @@ void usage(FILE *f);
 
 int cmd_status(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+/* json.c: a string from elsewhere, quoted for JSON or escaped for text. */
+void json_str(FILE *f, const char *s);
+void text_str(FILE *f, const char *s);
 
 #endif /* TLSOCTL_H */

@@ -369,12 +369,43 @@ enum {
 #define TLSO_KU_RECORDS_AES_CCM		8388608ULL	/* 2^23 */
 #define TLSO_KU_RECORDS_CHACHA		1099511627776ULL	/* 2^40 */
 
+/*
+ * TLSO_CMD_SOCK_GET, a dump (NLM_F_DUMP; there is no single-socket get):
+ * one message per socket tlso is attached to in the caller's network
+ * namespace, oldest first.  Anyone may ask; a caller without
+ * CAP_NET_ADMIN in that namespace sees only the sockets it owns (the
+ * socket's uid, TLSO_A_SOCK_UID, is its effective uid).  Ids are in the
+ * caller's user and pid namespaces, as in ACCEPT.  Each socket is read
+ * under its lock, so its fields agree with each other; a socket attached
+ * or closed while the dump runs may or may not be in it.
+ *
+ * Always: TLSO_A_INODE, TLSO_A_FAMILY, the addresses and ports, TLSO_A_PID
+ * (the process that attached tlso, 0 if gone or not in the caller's pid
+ * namespace) and TLSO_A_COMM, TLSO_A_SOCK_UID, TLSO_A_SOCK_STATE and
+ * TLSO_A_INFO.  With keys: TLSO_A_VERSION, TLSO_A_CIPHER, TLSO_A_KEYS_BY.
+ * After a handshake through tlsod: TLSO_A_HS_US, and TLSO_A_STATUS (on
+ * failure) or TLSO_A_PEER_AUTH, TLSO_A_PEER_IDENTITY (when the peer had
+ * one) and TLSO_A_RESUMED (when it was resumed).
+ */
+enum {
+	TLSO_SOCK_ATTACHED = 1,	/* no keys, no handshake asked */
+	TLSO_SOCK_HANDSHAKE = 2,	/* TLSO_HANDSHAKE pending */
+	TLSO_SOCK_KEYS = 3,	/* keys in one direction or both */
+	TLSO_SOCK_FAILED = 4,	/* the handshake failed */
+};
+
+enum {
+	TLSO_KEYS_BY_APP = 1,	/* TLS_TX/TLS_RX from the application */
+	TLSO_KEYS_BY_DAEMON = 2,	/* tlsod's handshake */
+};
+
 enum {
 	TLSO_CMD_UNSPEC,
 	TLSO_CMD_READY,		/* kernel -> group: a request is queued */
 	TLSO_CMD_ACCEPT,	/* daemon -> kernel: give me the next one */
 	TLSO_CMD_DONE,		/* daemon -> kernel: this one has ended */
 	TLSO_CMD_TICKET,	/* kernel -> group: a TLS 1.3 session ticket */
+	TLSO_CMD_SOCK_GET,	/* dump: the sockets tlso is attached to */
 	__TLSO_CMD_MAX
 };
 
@@ -441,6 +472,25 @@ enum {
 	 * handshake's time went.
 	 */
 	TLSO_A_QUEUED_US,
+	/*
+	 * SOCK_GET's answer, one message per socket (see there), with
+	 * TLSO_A_PID, TLSO_A_SOCK_UID, TLSO_A_STATUS, TLSO_A_PEER_AUTH,
+	 * TLSO_A_PEER_IDENTITY and TLSO_A_RESUMED; the kernel refuses
+	 * them in a request (EINVAL).
+	 */
+	TLSO_A_INODE,		/* u64: the socket's inode, as ss shows it */
+	TLSO_A_FAMILY,		/* u32: AF_INET or AF_INET6 */
+	TLSO_A_LOCAL_ADDR,	/* binary: 4 or 16 bytes, network order */
+	TLSO_A_LOCAL_PORT,	/* u32, host order */
+	TLSO_A_PEER_ADDR,
+	TLSO_A_PEER_PORT,
+	TLSO_A_COMM,		/* string: the command that attached tlso */
+	TLSO_A_SOCK_STATE,	/* u32: TLSO_SOCK_* */
+	TLSO_A_KEYS_BY,		/* u32: TLSO_KEYS_BY_*, once keys are in */
+	TLSO_A_VERSION,		/* u32: TLS_1_2_VERSION or TLS_1_3_VERSION */
+	TLSO_A_CIPHER,		/* u32: TLS_CIPHER_* */
+	TLSO_A_INFO,		/* binary: struct tlso_info, as TLSO_INFO */
+	TLSO_A_HS_US,		/* u64: TLSO_HANDSHAKE to DONE, microseconds */
 	__TLSO_A_MAX
 };
 
