@@ -76,6 +76,7 @@ int tlso_diag_get_info(struct sock *sk, struct sk_buff *skb)
 	struct tlso_ctx *ctx;
 	struct nlattr *start;
 	u16 version, cipher;
+	bool tx, rx, no_pad;
 	int err = 0;
 
 	start = nla_nest_start_noflag(skb, INET_ULP_INFO_TLS);
@@ -88,14 +89,17 @@ int tlso_diag_get_info(struct sock *sk, struct sk_buff *skb)
 		goto cancel;
 	version = READ_ONCE(ctx->prot_info.version);
 	cipher = READ_ONCE(ctx->prot_info.cipher_type);
+	/* Each set once under lock_sock; a stale answer is a fair one. */
+	tx = data_race(!!ctx->tx_ready);
+	/* as tx_ready */
+	rx = data_race(!!ctx->rx_ready);
+	/* as tx_ready */
+	no_pad = data_race(ctx->rx.no_pad);
 	if ((version && nla_put_u16(skb, TLS_INFO_VERSION, version)) ||
 	    (cipher && nla_put_u16(skb, TLS_INFO_CIPHER, cipher)) ||
-	    nla_put_u16(skb, TLS_INFO_TXCONF,
-			tlso_diag_conf(data_race(!!ctx->tx_ready))) ||
-	    nla_put_u16(skb, TLS_INFO_RXCONF,
-			tlso_diag_conf(data_race(!!ctx->rx_ready))) ||
-	    (data_race(ctx->rx.no_pad) &&
-	     nla_put_flag(skb, TLS_INFO_RX_NO_PAD))) {
+	    nla_put_u16(skb, TLS_INFO_TXCONF, tlso_diag_conf(tx)) ||
+	    nla_put_u16(skb, TLS_INFO_RXCONF, tlso_diag_conf(rx)) ||
+	    (no_pad && nla_put_flag(skb, TLS_INFO_RX_NO_PAD))) {
 		err = -EMSGSIZE;
 		goto cancel;
 	}
