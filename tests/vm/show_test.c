@@ -656,6 +656,152 @@ TEST_F(show, many_sockets_each_listed_once)
 	free(out);
 }
 
+/* ---- tlsoctl stats, tlsod's counters, node_exporter ---- */
+
+FIXTURE(stats) {
+	struct tenv e;
+	char path[256];		/* tlsod's --stats file */
+};
+
+FIXTURE_SETUP(stats)
+{
+	struct tenv *e = &self->e;
+	char dir[200];
+
+	tenv_setup(e, false);
+	snprintf(dir, sizeof(dir), "%s/run", e->dir);
+	ASSERT_OK(mkdir(dir, 0755));
+	tenv_give_tlsod(dir);
+	snprintf(self->path, sizeof(self->path), "%s/stats.prom", dir);
+	e->tlsod_opt[0] = "--stats";
+	e->tlsod_opt[1] = self->path;
+	tenv_start_tlsod(e);
+}
+
+FIXTURE_TEARDOWN(stats)
+{
+	tenv_teardown(&self->e);
+}
+
+/* node_exporter's textfile collector on dir, on a free port: its port. */
+static int node_exporter(struct tenv *e, const char *dir)
+{
+	static char listen[64], textdir[400];
+	const char *argv[] = {
+		"prometheus-node-exporter", listen,
+		"--collector.disable-defaults", "--collector.textfile",
+		textdir, NULL,
+	};
+	struct tproc *p;
+	int i, port;
+
+	snprintf(textdir, sizeof(textdir),
+		 "--collector.textfile.directory=%s", dir);
+	for (i = 0; i < 3; i++) {
+		port = tenv_free_port();
+		snprintf(listen, sizeof(listen),
+			 "--web.listen-address=127.0.0.1:%d", port);
+		p = tenv_spawn(e, "node_exporter", false, argv);
+		if (tenv_wait_listen(p, port, 20000))
+			return port;
+		tenv_show(p);
+		tproc_kill(p);
+	}
+	return -1;
+}
+
+/*
+ * tlsod counts what its handshakes came to, and tlsoctl stats -p hands
+ * that and the module's counters to node_exporter, which serves them
+ * as they are, with no complaint.
+ */
+TEST_F(stats, handshakes_counted_and_served_by_node_exporter)
+{
+	struct tenv *e = &self->e;
+	char *out = malloc(OUT_SIZE), want[128], textdir[300];
+	struct tproc *srv;
+	int i, fd, port, lfd;
+	double end;
+
+	ASSERT_TRUE(out != NULL);
+	TENV_NEED("prometheus-node-exporter");
+	TENV_NEED("curl");
+	/* written as tlsod starts, readable by all */
+	ASSERT_TRUE(tenv_file_has(self->path,
+				  "tlsod_handshakes_total{outcome=\"ok\"} 0\n", 0));
+	for (i = 0; i < 2; i++) {
+		fd = tenv_s_server_client(e, &srv, PKI_SERVER, &tver_tls13,
+					  NULL, NULL, NULL);
+		ASSERT_OK(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost",
+				   TENV_HS_MS));
+	}
+	fd = tenv_s_server_client(e, &srv, PKI_WRONG_NAME, &tver_tls13, NULL,
+				  NULL, NULL);
+	EXPECT_ERRNO(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost",
+			      TENV_HS_MS), EACCES);
+	end = tenv_now() + 10;
+	while (!tenv_file_has(self->path, "tlsod_handshake_seconds_count 3\n",
+			      0) && tenv_now() < end)
+		tenv_msleep(100);
+	tenv_show_file("tlsod's statistics", self->path);
+
+	EXPECT_EQ(capture(out, OUT_SIZE, TLSOCTL " stats -p --tlsod %s",
+			  self->path), 0);
+	EXPECT_HAS(out, "tlso_module_loaded 1\n");
+	snprintf(want, sizeof(want), "tlso_attached_total %ld\n",
+		 kmod_tlso_stat(TLSO_STAT_ATTACHED));
+	EXPECT_HAS(out, want);
+	EXPECT_HAS(out, "# TYPE tlso_curr_attached gauge\n");
+	EXPECT_HAS(out, "tlsod_handshakes_total{outcome=\"ok\"} 2\n");
+	EXPECT_HAS(out, "tlsod_handshakes_total{outcome=\"EACCES\"} 1\n");
+	EXPECT_HAS(out, "tlsod_handshake_seconds_bucket{le=\"+Inf\"} 3\n");
+	EXPECT_HAS(out, "tlsod_workers_busy 0\n");
+
+	/* a handshake in progress (a server that never answers) keeps one busy */
+	lfd = tenv_listen(e, &port);
+	fd = tenv_tlso_client(e, port);
+	ASSERT_OK(tenv_set_nonblock(fd, true));
+	EXPECT_ERRNO(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", 120000),
+		     EINPROGRESS);
+	end = tenv_now() + 10;
+	while (!tenv_file_has(self->path, "tlsod_workers_busy 1\n", 0) &&
+	       tenv_now() < end)
+		tenv_msleep(100);
+	EXPECT_TRUE(tenv_file_has(self->path, "tlsod_workers_busy 1\n", 0));
+
+	/* node_exporter's textfile collector, as an administrator sets it up */
+	snprintf(textdir, sizeof(textdir), "%s/textfile", e->dir);
+	ASSERT_OK(mkdir(textdir, 0755));
+	EXPECT_EQ(capture(want, sizeof(want), TLSOCTL " stats -p --tlsod %s "
+			  "> %s/tlso.prom.$$ && mv %s/tlso.prom.$$ %s/tlso.prom",
+			  self->path, textdir, textdir, textdir), 0);
+	port = node_exporter(e, textdir);
+	ASSERT_GT(port, 0);
+	EXPECT_EQ(capture(out, OUT_SIZE, "curl -sf http://127.0.0.1:%d/metrics",
+			  port), 0);
+	EXPECT_HAS(out, "node_textfile_scrape_error 0\n");
+	EXPECT_HAS(out, "tlsod_handshakes_total{outcome=\"EACCES\"} 1\n");
+	EXPECT_HAS(out, "tlsod_handshake_seconds_count 3\n");
+	EXPECT_HAS(out, "tlso_module_loaded 1\n");
+	(void)lfd;	/* closed at teardown, which ends the handshake */
+	free(out);
+}
+
+/* tlsod gone: its file goes with it, and tlsoctl says there is none. */
+TEST_F(stats, file_goes_with_tlsod)
+{
+	struct tenv *e = &self->e;
+	char out[4096];
+
+	ASSERT_EQ(access(self->path, R_OK), 0);
+	EXPECT_EQ(tenv_stop_tlsod(e, 20000), 0);
+	EXPECT_EQ(access(self->path, F_OK), -1);
+	EXPECT_EQ(capture(out, sizeof(out), TLSOCTL " stats -p --tlsod %s",
+			  self->path), 0);
+	EXPECT_HAS(out, "# tlsod: no ");
+	EXPECT_EQ(strstr(out, "tlsod_handshakes_total"), NULL);
+}
+
 /* Bad usage is exit 2 with the usage; no module is a clear exit 1. */
 TEST(tlsoctl_show_usage)
 {

@@ -22,6 +22,8 @@ static const struct {
 	  "whether tlso is loaded, its TCP ULP name and counters" },
 	{ "show", "[-j]", cmd_show,
 	  "the sockets tlso is attached to, one entry each" },
+	{ "stats", "[-p] [--tlsod F]", cmd_stats,
+	  "the module's and tlsod's counters; -p: for Prometheus" },
 	{ "probe", "[--hold S]", cmd_probe,
 	  "pass a line through tlso over a loopback connection" },
 	{ "help", "", cmd_help, "show this list" },
@@ -31,7 +33,7 @@ static const struct {
 
 void usage(FILE *f)
 {
-	char head[32];
+	char head[40];
 	size_t i;
 
 	fprintf(f, "usage: %s [-h|--help] COMMAND [ARGS]\n\nCommands:\n",
@@ -39,7 +41,7 @@ void usage(FILE *f)
 	for (i = 0; i < NCMDS; i++) {
 		snprintf(head, sizeof(head), "%s %s", cmds[i].name,
 			 cmds[i].args);
-		fprintf(f, "  %-18s %s\n", head, cmds[i].help);
+		fprintf(f, "  %-22s %s\n", head, cmds[i].help);
 	}
 	fprintf(f,
 		"\n"

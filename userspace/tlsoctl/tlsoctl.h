@@ -17,6 +17,10 @@ void usage(FILE *f);
 int cmd_status(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+/* Where tlsod(8) writes its counters under its unit (TLSOD_DEFAULT_STATS). */
+#define TLSOCTL_TLSOD_STATS	"/run/tlsod/stats.prom"
 
 /* json.c: a string from elsewhere, quoted for JSON or escaped for text. */
 void json_str(FILE *f, const char *s);

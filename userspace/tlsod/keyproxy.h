@@ -14,7 +14,7 @@
  * Every message is one packet: a struct tlsod_msg_hdr, then hdr.len
  * bytes (at most TLSOD_MSG_DATA_MAX).  Besides the requests, the pair
  * carries the words of worker.h: IDLE and QUIT from a worker, TAKE and
- * QUIT from the parent, all without data.
+ * QUIT from the parent, all without data, and a worker's OUTCOME.
  */
 #ifndef TLSOD_KEYPROXY_H
 #define TLSOD_KEYPROXY_H
@@ -47,7 +47,13 @@ enum tlsod_msg_type {
 	TLSOD_MSG_SESSION_TAKE,	/* worker: <peer key>; RESULT a session */
 	TLSOD_MSG_PROBE,	/* parent: TAKE, maybe nothing; say TOOK */
 	TLSOD_MSG_TOOK,		/* worker: PROBE found a request */
-	TLSOD_MSG_TYPE_MAX = TLSOD_MSG_TOOK,
+	/*
+	 * worker: a handshake ended; status its errno (0: ok), flags 1 if
+	 * it resumed a session, data an int64_t: microseconds from
+	 * TLSO_HANDSHAKE to DONE (stats.h)
+	 */
+	TLSOD_MSG_OUTCOME,
+	TLSOD_MSG_TYPE_MAX = TLSOD_MSG_OUTCOME,
 };
 
 struct tlsod_msg_hdr {

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@
 #include "privilege.h"
 #include "resumption.h"
 #include "session_cache.h"
+#include "stats.h"
 #include "tlsod.h"
 #include "worker.h"
 
@@ -83,13 +85,14 @@ struct daemon {
 	unsigned int waiting;	/* READYs not yet given a worker */
 	unsigned int probes;	/* PROBEs to send: READYs were lost */
 	bool stopping;
+	struct tlsod_stats stats;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s [-c FILE] [-f] [--trace] [-v] [--worker-idle MS]\n"
-		"       [-h] [--version]\n"
+		"       [--stats FILE] [-h] [--version]\n"
 		"\n"
 		"The handshake daemon of tlso: performs the TLS handshakes that\n"
 		"applications request with setsockopt(SOL_TLS, TLSO_HANDSHAKE) and\n"
@@ -100,6 +103,9 @@ static void usage(FILE *f)
 		"  -f, --foreground   log to stderr instead of syslog\n"
 		"      --trace        print each handshake as its messages go by\n"
 		"  -v, --verbose      log debug messages too\n"
+		"      --stats FILE   write tlsod's counters there, in Prometheus'\n"
+		"                     text format (default %s, when its\n"
+		"                     directory is there; '': none)\n"
 		"      --worker-idle MS  how long a worker that has finished\n"
 		"                     waits for another handshake (default %u;\n"
 		"                     0: a new process for each)\n"
@@ -112,12 +118,13 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 after SIGTERM/SIGINT, 1 on errors (bad configuration,\n"
 		"tlso module not loaded), 2 on bad usage.  See tlsod(8).\n",
-		TLSOD_PROGNAME, TLSOD_DEFAULT_CONFIG, TLSOD_WORKER_IDLE_MS);
+		TLSOD_PROGNAME, TLSOD_DEFAULT_CONFIG, TLSOD_DEFAULT_STATS,
+		TLSOD_WORKER_IDLE_MS);
 }
 
 static int parse_args(int argc, char **argv)
 {
-	enum { OPT_TRACE = 256, OPT_VERSION, OPT_WORKER_IDLE };
+	enum { OPT_TRACE = 256, OPT_VERSION, OPT_WORKER_IDLE, OPT_STATS };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -126,6 +133,7 @@ static int parse_args(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "worker-idle", required_argument, NULL, OPT_WORKER_IDLE },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long ms;
@@ -153,6 +161,15 @@ static int parse_args(int argc, char **argv)
 		case OPT_VERSION:
 			printf("tlsod %s\n", TLSOD_VERSION);
 			exit(0);
+		case OPT_STATS:
+			if (strlen(optarg) >= PATH_MAX - 8) {
+				fprintf(stderr,
+					"%s: --stats: the path is too long\nTry '%s --help'.\n",
+					TLSOD_PROGNAME, TLSOD_PROGNAME);
+				return -1;
+			}
+			tlsod_opts.stats = optarg;
+			break;
 		case OPT_WORKER_IDLE:
 			errno = 0;
 			ms = strtoul(optarg, &end, 10);
@@ -177,6 +194,13 @@ static int parse_args(int argc, char **argv)
 			TLSOD_PROGNAME, argv[optind], TLSOD_PROGNAME);
 		return -1;
 	}
+	/*
+	 * The default's directory is the unit's RuntimeDirectory: started
+	 * some other way, tlsod has nowhere to write them, and says nothing.
+	 */
+	if (!tlsod_opts.stats)
+		tlsod_opts.stats = access(TLSOD_STATS_DIR, W_OK) ? "" :
+				   TLSOD_DEFAULT_STATS;
 	return 0;
 }
 
@@ -585,6 +609,23 @@ static void distrust(struct worker *w, const char *why)
 	hang_up(w);
 }
 
+/* A handshake ended: counted, if the worker says it in the shape it must. */
+static void on_outcome(struct daemon *d, struct worker *w,
+		       const struct tlsod_msg *m)
+{
+	int64_t us;
+
+	if (m->h.len != sizeof(us) || m->h.key || m->h.algo ||
+	    m->h.flags > 1 || m->h.status < 0) {
+		distrust(w, "an OUTCOME out of shape");
+		return;
+	}
+	memcpy(&us, m->data, sizeof(us));
+	if (tlsod_stats_outcome(&d->stats, (uint32_t)m->h.status, m->h.flags,
+				us))
+		distrust(w, "an OUTCOME out of range");
+}
+
 /* A worker's word: it is idle, asks to leave, or wants a signature. */
 static void on_worker(struct daemon *d, struct worker *w)
 {
@@ -633,6 +674,9 @@ static void on_worker(struct daemon *d, struct worker *w)
 	case TLSOD_MSG_SESSION_TAKE:
 		if (on_resumption(d, w, &m, why, sizeof(why)))
 			distrust(w, why);
+		return;
+	case TLSOD_MSG_OUTCOME:
+		on_outcome(d, w, &m);
 		return;
 	default:
 		snprintf(why, sizeof(why), "message type %d from a worker",
@@ -748,6 +792,18 @@ static void on_signal(struct daemon *d)
 	}
 }
 
+/* The workers for the statistics, and the file when it is due. */
+static int stats_due(struct daemon *d)
+{
+	unsigned int i, busy = 0;
+
+	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
+		if (d->w[i].pid > 0 && !d->w[i].idle)
+			busy++;
+	tlsod_stats_workers(&d->stats, d->workers, busy);
+	return tlsod_stats_flush(&d->stats, tlsod_opts.stats, false);
+}
+
 static int loop(struct daemon *d)
 {
 	struct pollfd pfd[2 + TLSOD_MAX_WORKERS];
@@ -768,7 +824,7 @@ static int loop(struct daemon *d)
 			pfd[2 + nw++] = (struct pollfd){ .fd = d->w[i].sock,
 							 .events = POLLIN };
 		}
-		n = poll(pfd, 2 + nw, -1);
+		n = poll(pfd, 2 + nw, stats_due(d));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -848,8 +904,12 @@ int main(int argc, char **argv)
 	tlsod_log_started();
 	snprintf(ready, sizeof(ready), "READY=1\nMAINPID=%d", (int)getpid());
 	tlsod_notify(ready);
+	tlsod_stats_flush(&d.stats, tlsod_opts.stats, true);
 	ret = loop(&d);
 	log_info("exiting");
+	/* Counters of a daemon that is gone would read as a live one's. */
+	if (tlsod_opts.stats && *tlsod_opts.stats)
+		unlink(tlsod_opts.stats);
 	tlsod_listener_free(d.nl);
 	for (i = 0; i < TLSOD_MAX_WORKERS; i++)
 		release_config(&d, d.retired[i]);

@@ -13,6 +13,9 @@
 #define TLSOD_VERSION		"0.1"
 #define TLSOD_DEFAULT_CONFIG	"/etc/tlso/tlsod.conf"
 #define TLSOD_WORKER_IDLE_MS	500
+/* In the unit's RuntimeDirectory; tlsoctl stats reads it there. */
+#define TLSOD_STATS_DIR		"/run/tlsod"
+#define TLSOD_DEFAULT_STATS	TLSOD_STATS_DIR "/stats.prom"
 
 struct tlsod_options {
 	const char *config;	/* the file given with -c, or the default */
@@ -22,6 +25,7 @@ struct tlsod_options {
 	bool verbose;		/* LOG_DEBUG messages too */
 	/* how long a worker waits for another request; 0: one each */
 	unsigned int worker_idle_ms;
+	const char *stats;	/* where the counters go; "" for nowhere */
 };
 
 extern struct tlsod_options tlsod_opts;

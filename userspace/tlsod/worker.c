@@ -35,6 +35,22 @@ static const char *auth_name(uint32_t auth)
 	}
 }
 
+/* The parent counts it (stats.h); a lost word costs a count, nothing more. */
+static void tell_outcome(const struct tlsod_outcome *out, int64_t us)
+{
+	struct tlsod_msg m = {
+		.h = {
+			.type = TLSOD_MSG_OUTCOME,
+			.status = (int32_t)out->status,
+			.flags = out->resumed ? 1 : 0,
+			.len = sizeof(us),
+		},
+	};
+
+	memcpy(m.data, &us, sizeof(us));
+	tlsod_parent_send(&m);
+}
+
 /*
  * One line a handshake.  The peer and profile names are the
  * application's and go in escaped; the identity is printable already
@@ -157,6 +173,7 @@ int tlsod_serve_one(const struct tlsod_config *cfg,
 	ret = tlsod_done(w, &req, &res);
 	t2 = tlsod_now_us();
 	log_outcome(&req, &out);
+	tell_outcome(&out, req.queued_us + (t2 - t0));
 	log_debug("handshake fd %d role %s took %lld us: queued %u, ACCEPT %lld, set-up %lld, handshake %lld (signing %lld), keys %lld, DONE %lld",
 		  req.fd, tlsod_role_name(req.role), (long long)(t2 - t0),
 		  req.queued_us,
