@@ -98,15 +98,23 @@ TLSOD_SRCS := $(wildcard userspace/tlsod/*.c) $(KEYS_SRCS)
 TLSOCTL_SRCS := $(wildcard userspace/tlsoctl/*.c)
 CAT_SRCS := $(wildcard userspace/tlso-cat/*.c)
 PERF_SRCS := $(wildcard userspace/tlso-perf/*.c) $(KEYS_SRCS) $(KSHARED_SRCS)
+# tlso-wrap: the launcher, and the library it preloads (with libtlso in it)
+WRAP_SRCS := userspace/tlso-wrap/main.c userspace/tlso-wrap/rules.c
+WRAPLIB_SRCS := userspace/tlso-wrap/preload.c userspace/tlso-wrap/rules.c
+WRAPLIB := build/lib/tlso-wrap.so
+# Where make install puts the preloaded library (tlso-wrap also looks in
+# ../lib/tlso beside itself, and ../lib in the build tree).
+WRAP_LIBDIR = $(PREFIX)/lib/tlso
 
-PROGS := $(BIN)/tlsod $(BIN)/tlsoctl $(BIN)/tlso-cat $(BIN)/tlso-perf
+PROGS := $(BIN)/tlsod $(BIN)/tlsoctl $(BIN)/tlso-cat $(BIN)/tlso-perf $(BIN)/tlso-wrap
 
 # Include paths by where a source lives.
 $(OBJ)/userspace/%.o $(SANOBJ)/userspace/%.o $(PICOBJ)/userspace/%.o: XCFLAGS = -Iuserspace/lib
 $(OBJ)/userspace/tlsod/%.o $(SANOBJ)/userspace/tlsod/%.o: XCFLAGS = -Iuserspace/lib $(NL_CFLAGS)
 $(OBJ)/userspace/tlsoctl/%.o $(SANOBJ)/userspace/tlsoctl/%.o: XCFLAGS = -Iuserspace/lib $(NL_CFLAGS)
 $(OBJ)/userspace/tlso-perf/%.o $(SANOBJ)/userspace/tlso-perf/%.o: XCFLAGS = -Iuserspace/lib -Ikmod
-$(OBJ)/tests/%.o $(SANOBJ)/tests/%.o: XCFLAGS = -Itests/lib -Ikmod -Iuserspace/lib -Iuserspace/tlsod -Iuserspace/tlso-cat -Iuserspace/tlsoctl $(NL_CFLAGS)
+$(OBJ)/userspace/tlso-wrap/%.o $(SANOBJ)/userspace/tlso-wrap/%.o $(PICOBJ)/userspace/tlso-wrap/%.o: XCFLAGS = -Iuserspace/lib -DTLSO_WRAP_LIBDIR='"$(WRAP_LIBDIR)"' 
+$(OBJ)/tests/%.o $(SANOBJ)/tests/%.o: XCFLAGS = -Itests/lib -Ikmod -Iuserspace/lib -Iuserspace/tlsod -Iuserspace/tlso-cat -Iuserspace/tlsoctl -Iuserspace/tlso-wrap $(NL_CFLAGS)
 
 .PHONY: all module userspace tests check check-debug demo bench lint clean help install install-module install-userspace uninstall install-dkms deb FORCE
 
@@ -128,7 +136,7 @@ module: FORCE
 	@echo "$(KDIR)" >kmod/.kdir
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) $(KBUILD_OPTS) modules
 
-userspace: $(PROGS) $(LIB) $(SHLIB)
+userspace: $(PROGS) $(LIB) $(SHLIB) $(WRAPLIB)
 
 # ---- compiling: every object with its generated header dependencies ----
 
@@ -187,6 +195,17 @@ $(BIN)/tlso-cat: $(call objs,$(CAT_SRCS)) $(LIB)
 $(BIN)/tlso-perf: $(call objs,$(PERF_SRCS)) $(LIB)
 	$(link) $(GNUTLS_LIBS) -lpthread -lm
 
+$(BIN)/tlso-wrap: $(call objs,$(WRAP_SRCS))
+	$(link)
+
+# Only the interposed calls are exported: libtlso inside stays hidden.
+$(WRAPLIB): $(call picobjs,$(WRAPLIB_SRCS) $(LIBTLSO_SRCS)) userspace/tlso-wrap/tlso-wrap.map
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs \
+		-Wl,--version-script,userspace/tlso-wrap/tlso-wrap.map \
+		-o $@ $(filter %.o,$^) -ldl
+
 # ---- tests ----
 
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
@@ -211,6 +230,7 @@ UT_libtlso_test := $(LIBTLSO_SRCS)
 UT_tlso_cat_test := $(filter-out %/main.c,$(CAT_SRCS)) userspace/lib/net.c userspace/lib/names.c
 UT_RUN_libtlso_test := $(BIN)/tlso-cat
 UT_tlsoctl_test := userspace/tlsoctl/json.c
+UT_tlso_wrap_test := userspace/tlso-wrap/rules.c
 # tlso-perf as built, with the test library's processes, ports and PKI.
 UT_tlso_perf_test := $(TESTLIB_SRCS)
 UT_LIBS_tlso_perf_test := $(GNUTLS_LIBS) $(SECCOMP_LIBS)
@@ -306,7 +326,7 @@ MODDIR ?= /lib/modules/$(KVER)/updates
 D := $(DESTDIR)
 CONF := $(SYSCONFDIR)/tlso/tlsod.conf
 CONF_OPT := $(if $(filter /etc,$(SYSCONFDIR)),, -c $(CONF))
-TOOLS := tlsoctl tlso-cat tlso-perf
+TOOLS := tlsoctl tlso-cat tlso-perf tlso-wrap
 MAN1 := $(wildcard userspace/man/*.1)
 MAN8 := $(wildcard userspace/man/*.8)
 
@@ -327,6 +347,8 @@ install-userspace: userspace
 		$(D)$(DOCDIR) $(D)$(SYSCONFDIR)/tlso
 	$(Q)install -m 0755 $(BIN)/tlsod $(D)$(SBINDIR)/tlsod
 	$(Q)install -m 0755 $(addprefix $(BIN)/,$(TOOLS)) $(D)$(BINDIR)/
+	$(Q)install -d $(D)$(WRAP_LIBDIR)
+	$(Q)install -m 0644 $(WRAPLIB) $(D)$(WRAP_LIBDIR)/tlso-wrap.so
 	$(Q)install -m 0644 $(LIB) $(D)$(LIBDIR)/libtlso.a
 	$(Q)install -m 0755 $(SHLIB) $(D)$(LIBDIR)/$(notdir $(SHLIB))
 	$(Q)ln -sf $(notdir $(SHLIB)) $(D)$(LIBDIR)/$(SO_NAME)
@@ -385,6 +407,7 @@ uninstall:
 	$(Q)rm -f $(D)$(MODDIR)/tlso.ko $(D)$(SBINDIR)/tlsod \
 		$(addprefix $(D)$(BINDIR)/,$(TOOLS)) \
 		$(D)$(LIBDIR)/libtlso.a $(D)$(LIBDIR)/$(notdir $(SHLIB)) \
+		$(D)$(WRAP_LIBDIR)/tlso-wrap.so \
 		$(D)$(LIBDIR)/$(SO_NAME) $(D)$(LIBDIR)/libtlso.so \
 		$(D)$(INCLUDEDIR)/tlso/libtlso.h $(D)$(INCLUDEDIR)/tlso/linux/tlso.h \
 		$(D)$(PKGCONFIGDIR)/libtlso.pc \
@@ -392,7 +415,8 @@ uninstall:
 		$(addprefix $(D)$(MANDIR)/man8/,$(notdir $(MAN8))) \
 		$(D)$(UNITDIR)/tlsod.service $(D)$(DOCDIR)/tlsod.conf.example
 	$(Q)rm -rf $(DKMS_SRC)
-	$(Q)rmdir $(D)$(INCLUDEDIR)/tlso/linux $(D)$(INCLUDEDIR)/tlso $(D)$(DOCDIR) 2>/dev/null || true
+	$(Q)rmdir $(D)$(INCLUDEDIR)/tlso/linux $(D)$(INCLUDEDIR)/tlso $(D)$(DOCDIR) \
+		$(D)$(WRAP_LIBDIR) 2>/dev/null || true
 	$(Q)if [ -e $(D)$(CONF) ]; then echo "uninstall: $(D)$(CONF) left in place"; fi
 	$(Q)if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 

@@ -202,6 +202,12 @@ void tproc_kill(struct tproc *p);
 const char *tenv_status_str(int st, char *buf, size_t size);
 /* Its stdout and stderr in the case's output. */
 void tenv_show(const struct tproc *p);
+/*
+ * Run a shell command (printf-style) and wait for it: its standard output
+ * into out, NUL-ended, cut at size - 1; its wait status, or -1.
+ */
+int tenv_capture(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* A forked helper of the case, killed at teardown if still there. */
 pid_t tenv_fork(struct tenv *e);
 /* Its exit status within ms, or -1; reaped either way but for -1. */

@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,4 +201,24 @@ int tenv_wait_kid(struct tenv *e, pid_t pid, int ms)
 		if (e->kids[i] == pid)
 			slot = &e->kids[i];
 	return tenv_waitpid(slot, &st, ms);
+}
+
+int tenv_capture(char *out, size_t size, const char *fmt, ...)
+{
+	char cmd[2048];
+	size_t n = 0, r;
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	out[0] = 0;
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (n + 1 < size && (r = fread(out + n, 1, size - 1 - n, f)) > 0)
+		n += r;
+	out[n] = 0;
+	return pclose(f);
 }

@@ -29,26 +29,6 @@
 #define MANY_PAIRS	100
 #define USER_UID	1000
 
-/* Run a shell command; its standard output into out (NUL-ended). */
-static int capture(char *out, size_t size, const char *fmt, ...)
-{
-	char cmd[1024];
-	size_t n = 0, r;
-	va_list ap;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	out[0] = 0;
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (n + 1 < size && (r = fread(out + n, 1, size - 1 - n, f)) > 0)
-		n += r;
-	out[n] = 0;
-	return pclose(f);
-}
 
 static int local_port(int fd)
 {
@@ -269,7 +249,7 @@ static void ss_of(struct _th_data_ss *self,
 	*raw_len = ulp_info_raw(local_port(self->cli), raw, 512);
 	out = malloc(OUT_SIZE);
 	ASSERT_TRUE(out != NULL);
-	EXPECT_EQ(capture(out, OUT_SIZE, "ss -tieHnO state established "
+	EXPECT_EQ(tenv_capture(out, OUT_SIZE, "ss -tieHnO state established "
 			  "'sport = :%d'", local_port(self->cli)), 0);
 	p = strstr(out, "tcp-ulp-");
 	if (!p) {
@@ -343,13 +323,13 @@ static void show_json(char *out, size_t size)
 	char check[64];
 	int fd;
 
-	EXPECT_EQ(capture(out, size, TLSOCTL " show -j"), 0);
+	EXPECT_EQ(tenv_capture(out, size, TLSOCTL " show -j"), 0);
 	/* Whatever the identities hold, the output is JSON. */
 	fd = mkstemp(path);
 	ASSERT_TRUE(fd >= 0);
 	ASSERT_EQ(write(fd, out, strlen(out)), (ssize_t)strlen(out));
 	close(fd);
-	EXPECT_EQ(capture(check, sizeof(check), "python3 -c 'import json, sys;"
+	EXPECT_EQ(tenv_capture(check, sizeof(check), "python3 -c 'import json, sys;"
 			  " d = json.load(open(sys.argv[1]));"
 			  " print(\"ok\" if isinstance(d, list) else \"no\")'"
 			  " %s", path), 0);
@@ -445,7 +425,7 @@ TEST_F(show, lists_every_state)
 	EXPECT_HAS(line, "\"handshake_us\": ");
 
 	/* The same, as text. */
-	EXPECT_EQ(capture(out, OUT_SIZE, TLSOCTL " show"), 0);
+	EXPECT_EQ(tenv_capture(out, OUT_SIZE, TLSOCTL " show"), 0);
 	EXPECT_HAS(out, "  state: keys installed by tlsod\n  tls: TLS 1.3, ");
 	EXPECT_HAS(out, "  peer identity: x509 " TENV_ID_SERVER "\n");
 	EXPECT_HAS(out, "  state: keys installed by the application\n"
@@ -545,7 +525,7 @@ static pid_t show_elsewhere(int (*become)(void), unsigned long *ino,
 		    sock_attach(c, "tlso"))
 			_exit(2);
 		*ino = inode_of(c);
-		if (capture(o, OUT_SIZE, TLSOCTL " show -j") ||
+		if (tenv_capture(o, OUT_SIZE, TLSOCTL " show -j") ||
 		    write(ready[1], ino, sizeof(*ino)) != sizeof(*ino) ||
 		    write(ready[1], o, strlen(o)) != (ssize_t)strlen(o))
 			_exit(3);
@@ -642,7 +622,7 @@ TEST_F(show, many_sockets_each_listed_once)
 		ASSERT_OK(sock_attach(fds[2 * i], "tlso"));
 		ASSERT_OK(sock_attach(fds[2 * i + 1], "tlso"));
 	}
-	EXPECT_EQ(capture(out, OUT_SIZE, TLSOCTL " show -j"), 0);
+	EXPECT_EQ(tenv_capture(out, OUT_SIZE, TLSOCTL " show -j"), 0);
 	TH_LOG("%zu bytes of JSON for %d sockets", strlen(out),
 	       2 * MANY_PAIRS);
 	for (i = 0; i < 2 * MANY_PAIRS; i++) {
@@ -745,7 +725,7 @@ TEST_F(stats, handshakes_counted_and_served_by_node_exporter)
 		tenv_msleep(100);
 	tenv_show_file("tlsod's statistics", self->path);
 
-	EXPECT_EQ(capture(out, OUT_SIZE, TLSOCTL " stats -p --tlsod %s",
+	EXPECT_EQ(tenv_capture(out, OUT_SIZE, TLSOCTL " stats -p --tlsod %s",
 			  self->path), 0);
 	EXPECT_HAS(out, "tlso_module_loaded 1\n");
 	snprintf(want, sizeof(want), "tlso_attached_total %ld\n",
@@ -772,12 +752,12 @@ TEST_F(stats, handshakes_counted_and_served_by_node_exporter)
 	/* node_exporter's textfile collector, as an administrator sets it up */
 	snprintf(textdir, sizeof(textdir), "%s/textfile", e->dir);
 	ASSERT_OK(mkdir(textdir, 0755));
-	EXPECT_EQ(capture(want, sizeof(want), TLSOCTL " stats -p --tlsod %s "
+	EXPECT_EQ(tenv_capture(want, sizeof(want), TLSOCTL " stats -p --tlsod %s "
 			  "> %s/tlso.prom.$$ && mv %s/tlso.prom.$$ %s/tlso.prom",
 			  self->path, textdir, textdir, textdir), 0);
 	port = node_exporter(e, textdir);
 	ASSERT_GT(port, 0);
-	EXPECT_EQ(capture(out, OUT_SIZE, "curl -sf http://127.0.0.1:%d/metrics",
+	EXPECT_EQ(tenv_capture(out, OUT_SIZE, "curl -sf http://127.0.0.1:%d/metrics",
 			  port), 0);
 	EXPECT_HAS(out, "node_textfile_scrape_error 0\n");
 	EXPECT_HAS(out, "tlsod_handshakes_total{outcome=\"EACCES\"} 1\n");
@@ -796,7 +776,7 @@ TEST_F(stats, file_goes_with_tlsod)
 	ASSERT_EQ(access(self->path, R_OK), 0);
 	EXPECT_EQ(tenv_stop_tlsod(e, 20000), 0);
 	EXPECT_EQ(access(self->path, F_OK), -1);
-	EXPECT_EQ(capture(out, sizeof(out), TLSOCTL " stats -p --tlsod %s",
+	EXPECT_EQ(tenv_capture(out, sizeof(out), TLSOCTL " stats -p --tlsod %s",
 			  self->path), 0);
 	EXPECT_HAS(out, "# tlsod: no ");
 	EXPECT_EQ(strstr(out, "tlsod_handshakes_total"), NULL);
@@ -807,12 +787,12 @@ TEST(tlsoctl_show_usage)
 {
 	char out[4096];
 
-	EXPECT_EQ(WEXITSTATUS(capture(out, sizeof(out),
+	EXPECT_EQ(WEXITSTATUS(tenv_capture(out, sizeof(out),
 				      TLSOCTL " show --bogus 2>&1")), 2);
 	EXPECT_HAS(out, "usage: tlsoctl show [-j|--json]");
-	EXPECT_EQ(WEXITSTATUS(capture(out, sizeof(out),
+	EXPECT_EQ(WEXITSTATUS(tenv_capture(out, sizeof(out),
 				      TLSOCTL " show extra 2>&1")), 2);
-	EXPECT_EQ(capture(out, sizeof(out), TLSOCTL " show --help"), 0);
+	EXPECT_EQ(tenv_capture(out, sizeof(out), TLSOCTL " show --help"), 0);
 	EXPECT_HAS(out, "Without\nCAP_NET_ADMIN, only your own sockets.");
 }
 
