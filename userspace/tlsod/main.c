@@ -900,11 +900,15 @@ int main(int argc, char **argv)
 		tlsod_config_free(d.cfg);
 		return 1;
 	}
+	/*
+	 * Before the word that it is up: whoever waits for it finds the
+	 * file there, and tlsod holding only what it holds at rest.
+	 */
+	tlsod_stats_flush(&d.stats, tlsod_opts.stats, true);
 	log_profiles(d.cfg, "tlsod " TLSOD_VERSION " listening; using");
 	tlsod_log_started();
 	snprintf(ready, sizeof(ready), "READY=1\nMAINPID=%d", (int)getpid());
 	tlsod_notify(ready);
-	tlsod_stats_flush(&d.stats, tlsod_opts.stats, true);
 	ret = loop(&d);
 	log_info("exiting");
 	/* Counters of a daemon that is gone would read as a live one's. */
