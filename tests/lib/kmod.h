@@ -34,6 +34,19 @@ static inline bool kmod_loaded(const char *name)
 	return stat(path, &st) == 0;
 }
 
+/*
+ * Built into the kernel: a /sys/module entry (it has parameters) but no
+ * initstate.  The TCP ULP name it registers is then taken for good.
+ */
+static inline bool kmod_builtin(const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !kmod_loaded(name) && stat(path, &st) == 0;
+}
+
 /* finit_module(2): 0, or -errno. */
 static inline int kmod_load(const char *path, const char *params)
 {
