@@ -863,6 +863,33 @@ static bool fi_both_ways(struct fi_env *e)
 			app_str(res, err));
 }
 
+/*
+ * The rest of what the peer sent, read as an application reads it,
+ * waiting with poll() (a record tlso took in but never announced would
+ * leave it waiting for ever), then the stream both ways.
+ */
+static bool fi_read_on(struct fi_env *e, const char *what)
+{
+	int res, err;
+
+	res = app_expect(e, e->rx_sent - e->rx_seen, FI_WAIT_MS, &err);
+	if (!FI_CHECK(res == APP_OK, "%s, waiting with poll() (%s)", what,
+		      app_str(res, err)))
+		return false;
+	return fi_both_ways(e);
+}
+
+/* The r > 0 bytes a recv() returned must be the stream's next. */
+static bool fi_took(struct fi_env *e, long r, bool peek)
+{
+	if (!FI_CHECK(pat_ok(fi_in, e->rx_seen, r, SEED_RX), "the %ld bytes "
+		      "recv() returned being the stream's next", r))
+		return false;
+	if (!peek)
+		e->rx_seen += r;
+	return true;
+}
+
 /* After close() or shutdown(SHUT_WR): the end of the stream. */
 static void fi_end_of_stream(struct fi_env *e)
 {
@@ -1409,7 +1436,7 @@ out:
 
 static int step_recv(struct fi_env *e)
 {
-	int flags = e->a.flags, one = 1, err, aerr, res;
+	int flags = e->a.flags, one = 1, err;
 	long r;
 
 	env_pair(e, true);
@@ -1423,28 +1450,18 @@ static int step_recv(struct fi_env *e)
 	r = FI_CALL(recv(e->cli, fi_in, e->a.buflen, flags));
 	err = errno;
 	if (r > 0) {
-		if (!FI_CHECK((size_t)r <= e->a.buflen &&
-			      pat_ok(fi_in, e->rx_seen, r, SEED_RX),
-			      "the %ld bytes recv() returned being the "
-			      "stream's next", r))
+		if (!FI_CHECK((size_t)r <= e->a.buflen, "recv() returning at "
+			      "most the %zu bytes asked for (%ld)",
+			      e->a.buflen, r) ||
+		    !fi_took(e, r, flags & MSG_PEEK))
 			goto out;
-		if (!(flags & MSG_PEEK))
-			e->rx_seen += r;
 	} else if (!FI_CHECK(r < 0, "recv() returning data or an error, not "
 			     "the end")) {
 		goto out;
 	}
-	/*
-	 * The next record comes later, and the application waits for it as
-	 * one does, with poll(): a record in TCP that tlso never takes in
-	 * would leave it waiting for ever.
-	 */
+	/* The next record comes later, while the application waits. */
 	peer_send(e, 200);
-	res = app_expect(e, e->rx_sent - e->rx_seen, FI_WAIT_MS, &aerr);
-	if (!FI_CHECK(res == APP_OK, "reading on after it, waiting with "
-		      "poll() (%s)", app_str(res, aerr)))
-		goto out;
-	fi_both_ways(e);
+	fi_read_on(e, "reading on after it");
 out:
 	env_close(e);
 	return r < 0 ? err : 0;
@@ -1453,7 +1470,7 @@ out:
 static int step_recv_control(struct fi_env *e)
 {
 	static const uint8_t alert[2] = { 1, 0 };
-	int err, aerr, res;
+	int err;
 	uint8_t type = 0;
 	long r, got;
 
@@ -1473,11 +1490,7 @@ static int step_recv_control(struct fi_env *e)
 		      "its type (%ld bytes of type %u)", got, type))
 		goto out;
 	peer_send(e, 200);
-	res = app_expect(e, e->rx_sent - e->rx_seen, FI_WAIT_MS, &aerr);
-	if (!FI_CHECK(res == APP_OK, "reading on after it, waiting with "
-		      "poll() (%s)", app_str(res, aerr)))
-		goto out;
-	fi_both_ways(e);
+	fi_read_on(e, "reading on after it");
 out:
 	env_close(e);
 	return r < 0 ? err : 0;
@@ -1572,7 +1585,7 @@ out:
 static int step_splice_out(struct fi_env *e)
 {
 	size_t held = 0;
-	int err, aerr, res;
+	int err;
 	ssize_t n;
 	long r;
 
@@ -1595,11 +1608,7 @@ static int step_splice_out(struct fi_env *e)
 		      "in the pipe being the stream's next"))
 		goto out;
 	e->rx_seen += held;
-	res = app_expect(e, e->rx_sent - e->rx_seen, FI_WAIT_MS, &aerr);
-	if (!FI_CHECK(res == APP_OK, "reading on after it, waiting with "
-		      "poll() (%s)", app_str(res, aerr)))
-		goto out;
-	fi_both_ways(e);
+	fi_read_on(e, "reading on after it");
 out:
 	env_close(e);
 	return r < 0 ? err : 0;
@@ -2023,13 +2032,8 @@ static int step_ticket(struct fi_env *e)
 	ASSERT_TRUE(fi_readable(e->cli));
 	r = FI_CALL(recv(e->cli, fi_in, 100, 0));
 	err = errno;
-	if (r > 0) {
-		if (!FI_CHECK(pat_ok(fi_in, e->rx_seen, r, SEED_RX), "the %ld "
-			      "bytes recv() returned being the stream's next",
-			      r))
-			goto out;
-		e->rx_seen += r;
-	}
+	if (r > 0 && !fi_took(e, r, false))
+		goto out;
 	res = app_expect(e, e->rx_sent - e->rx_seen, FI_WAIT_MS, &aerr);
 	if (!FI_CHECK(res == APP_OK, "reading the data after the ticket "
 		      "(%s)", app_str(res, aerr)) ||
@@ -2059,13 +2063,8 @@ static int step_ku_recv(struct fi_env *e)
 	ASSERT_TRUE(fi_readable(e->cli));
 	r = FI_CALL(recv(e->cli, fi_in, 100, 0));
 	err = errno;
-	if (r > 0) {
-		if (!FI_CHECK(pat_ok(fi_in, e->rx_seen, r, SEED_RX), "the %ld "
-			      "bytes recv() returned being the stream's next",
-			      r))
-			goto out;
-		e->rx_seen += r;
-	}
+	if (r > 0 && !fi_took(e, r, false))
+		goto out;
 	res = app_expect(e, e->rx_sent - e->rx_seen, FI_WAIT_MS, &aerr);
 	if (r < 0 && res == APP_ERR && aerr == err) {
 		/*
