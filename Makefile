@@ -11,7 +11,8 @@
 #   make check-debug  the in-VM suite on a debug kernel (KASAN, lockdep,
 #                   kmemleak, fault injection) built once per machine,
 #                   a long stress run and a kmemleak scan; run it before
-#                   any change to kmod/ (the first build takes long)
+#                   any change to kmod/ (the first build takes long;
+#                   ONLY="soak_test ..." runs a part of the suite)
 #   make fuzz       libFuzzer on the host, 10M inputs a target (FUZZ_*)
 #   make install    the module, programs, library, man pages, unit and a
 #                   sample configuration (never over one); uninstall;
@@ -287,7 +288,7 @@ check:
 check-debug:
 	@scripts/deps --debug
 	@$(MAKE) --no-print-directory tests
-	@scripts/check-debug
+	@TLSO_SUITE_ONLY="$(ONLY)" scripts/check-debug
 
 demo:
 	@scripts/deps
