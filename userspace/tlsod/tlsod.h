@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tlsod: its name and the options, which main.c sets from the command
+ * tlsod: its name and the options, which cmdline.c sets from the command
  * line and every part of the daemon reads.  They live in log.c, with the
  * log that reads them first, so that any file links without main.c.
  */
@@ -29,5 +29,7 @@ struct tlsod_options {
 };
 
 extern struct tlsod_options tlsod_opts;
+
+int tlsod_parse_args(int argc, char **argv);
 
 #endif /* TLSOD_H */
