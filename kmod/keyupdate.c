@@ -311,7 +311,9 @@ int tlso_ku_rx(struct sock *sk, struct tlso_ctx *ctx, const u8 *data,
 				ku->msg_have = 0;  /* an empty ticket: nothing */
 				continue;
 			}
-			tlso_ku_ticket_start(sk, ku);
+			/* Only a ticket is kept: a KeyUpdate is used up here. */
+			if (type == TLSO_MSG_NEW_SESSION_TICKET)
+				tlso_ku_ticket_start(sk, ku);
 			continue;
 		}
 		if (type == TLSO_MSG_KEY_UPDATE) {

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +189,41 @@ static inline bool kmod_dmesg_has(const char *text)
 
 	snprintf(cmd, sizeof(cmd), "dmesg | grep -qF -- '%s'", text);
 	return system(cmd) == 0;
+}
+
+/*
+ * Objects in use in the kernel's kmalloc caches of size bytes (kmalloc-8,
+ * and kmalloc-rnd-NN-8 or kmalloc-cg-8 where the kernel has them), or -1
+ * when it shows none.  Each cache is shrunk first: that hands the objects
+ * kept free per CPU back, which "objects" would otherwise count as used.
+ */
+static inline long kmod_kmalloc_in_use(unsigned int size)
+{
+	char pat[64], path[PATH_MAX], buf[256];
+	long total = -1;
+	glob_t g;
+	size_t i;
+	bool ok;
+	int fd;
+
+	snprintf(pat, sizeof(pat), "/sys/kernel/slab/kmalloc*-%u", size);
+	if (glob(pat, 0, NULL, &g))
+		return -1;
+	for (i = 0; i < g.gl_pathc; i++) {
+		snprintf(path, sizeof(path), "%s/shrink", g.gl_pathv[i]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		ok = fd >= 0 && write(fd, "1", 1) == 1;
+		if (fd >= 0)
+			close(fd);
+		snprintf(path, sizeof(path), "%s/objects", g.gl_pathv[i]);
+		if (!ok || kmod_read_file(path, buf, sizeof(buf))) {
+			total = -1;
+			break;
+		}
+		total = (total < 0 ? 0 : total) + strtol(buf, NULL, 10);
+	}
+	globfree(&g);
+	return total;
 }
 
 #endif /* TLSO_TEST_KMOD_H */

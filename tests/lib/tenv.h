@@ -340,6 +340,13 @@ struct gpeer {
 	 * rounds), "ku N\n" sent under the new key, "ok N\n" expected back.
 	 */
 	int key_updates;
+	/*
+	 * Never ask, and expect a single "ok\n" after the last round, not
+	 * one each: many rounds, fast.  (GnuTLS takes no more than a few
+	 * KeyUpdates a second from its peer, "Too many handshake packets",
+	 * so these must not draw answers.)
+	 */
+	bool key_updates_one_way;
 	/* gnutls_record_set_max_recv_size(), so record_size_limit; 0: none */
 	int max_recv;
 	/*

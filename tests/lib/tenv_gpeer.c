@@ -36,7 +36,7 @@ static void gpeer_expect(gnutls_session_t s, int n, const char *want)
 		    "gpeer %d: got \"%s\", not \"%s\"", n, buf, want);
 }
 
-/* g->key_updates rounds of KeyUpdate, "ku N" out, "ok N" back. */
+/* g->key_updates rounds of KeyUpdate, "ku N" out, "ok N" back (tenv.h). */
 static void gpeer_key_updates(gnutls_session_t s, const struct gpeer *g, int n)
 {
 	char line[32];
@@ -44,7 +44,9 @@ static void gpeer_key_updates(gnutls_session_t s, const struct gpeer *g, int n)
 	int i, ret;
 
 	for (i = 0; i < g->key_updates; i++) {
-		ret = gnutls_session_key_update(s, i % 2 ? GNUTLS_KU_PEER : 0);
+		ret = gnutls_session_key_update(s, i % 2 &&
+						!g->key_updates_one_way ?
+						GNUTLS_KU_PEER : 0);
 		if (ret < 0)
 			tcase_log("gpeer %d: key update %d: %s", n, i,
 				  gnutls_strerror(ret));
@@ -52,9 +54,13 @@ static void gpeer_key_updates(gnutls_session_t s, const struct gpeer *g, int n)
 		snprintf(line, sizeof(line), "ku %d\n", i);
 		r = gnutls_record_send(s, line, strlen(line));
 		TCASE_ASSERT(r == (ssize_t)strlen(line));
+		if (g->key_updates_one_way)
+			continue;
 		snprintf(line, sizeof(line), "ok %d\n", i);
 		gpeer_expect(s, n, line);
 	}
+	if (g->key_updates && g->key_updates_one_way)
+		gpeer_expect(s, n, "ok\n");
 }
 
 /* One key for all of a gpeer's connections, made before they fork. */
