@@ -258,12 +258,25 @@ static bool tlso_hs_claim(struct tlso_hs *hs)
 }
 
 /*
+ * Stop the timeout of a request that its caller has claimed.  Never waits
+ * for the work: callers may hold the socket lock, which the work takes
+ * when it claims a request.  A work already running finds the request
+ * claimed and drops only the reference it holds; one still pending is
+ * cancelled here, and its reference with it.
+ */
+static void tlso_hs_disarm(struct tlso_hs *hs)
+{
+	if (cancel_delayed_work(&hs->timeout))
+		tlso_hs_put(hs);
+}
+
+/*
  * End a request its caller took off the lists, from anywhere but its own
  * timeout work, and drop the reference the lists held.
  */
 void tlso_hs_end(struct tlso_hs *hs, const struct tlso_hs_outcome *out)
 {
-	cancel_delayed_work_sync(&hs->timeout);
+	tlso_hs_disarm(hs);
 	tlso_hs_finish(hs, out);
 	tlso_hs_put(hs);
 }
@@ -274,11 +287,12 @@ static void tlso_hs_timeout(struct work_struct *work)
 					  struct tlso_hs, timeout);
 	static const struct tlso_hs_outcome out = { .status = ETIMEDOUT };
 
-	/* The others cancel this work once they have claimed it. */
-	if (!tlso_hs_claim(hs))
-		return;
-	tlso_hs_finish(hs, &out);
-	tlso_hs_put(hs);
+	/* The others disarm this work once they have claimed it. */
+	if (tlso_hs_claim(hs)) {
+		tlso_hs_finish(hs, &out);
+		tlso_hs_put(hs);
+	}
+	tlso_hs_put(hs);	/* the work's own */
 }
 
 /*
@@ -300,11 +314,7 @@ void tlso_hs_close(struct sock *sk, struct tlso_ctx *ctx)
 	ctx->hs_owner = NULL;
 	if (!tlso_hs_claim(hs))
 		return;
-	/*
-	 * The timeout work, if it runs now, fails to claim and never takes
-	 * the socket lock, so waiting for it here is safe.
-	 */
-	cancel_delayed_work_sync(&hs->timeout);
+	tlso_hs_disarm(hs);
 	tlso_hs_put(hs);
 }
 
@@ -518,7 +528,8 @@ static int tlso_hs_queue(struct sock *sk, struct tlso_ctx *ctx,
 	}
 	INIT_LIST_HEAD(&hs->list);
 	INIT_DELAYED_WORK(&hs->timeout, tlso_hs_timeout);
-	refcount_set(&hs->ref, 1);
+	/* One for the lists, one for the timeout work while it is armed. */
+	refcount_set(&hs->ref, 2);
 	/* Not on the lists yet, so nobody may claim it. */
 	hs->ended = true;
 	hs->id = atomic64_inc_return(&tlso_hs_next_id);
@@ -547,7 +558,7 @@ static int tlso_hs_queue(struct sock *sk, struct tlso_ctx *ctx,
 	kfree(spare);
 	if (err) {
 		/* Never queued: the work cannot claim it. */
-		cancel_delayed_work_sync(&hs->timeout);
+		tlso_hs_disarm(hs);
 		tlso_hs_put(hs);
 		return err;
 	}
@@ -566,7 +577,7 @@ static int tlso_hs_queue(struct sock *sk, struct tlso_ctx *ctx,
 	err = tlso_genl_ready(sock_net(sk));
 	if (err && err != -ENOBUFS && tlso_hs_claim(hs)) {
 		/* Nobody heard; the timeout work cannot claim it now. */
-		cancel_delayed_work_sync(&hs->timeout);
+		tlso_hs_disarm(hs);
 		ctx->hs = NULL;
 		WRITE_ONCE(ctx->hs_state, TLSO_HS_NONE);
 		tlso_hs_put(hs);

@@ -810,6 +810,39 @@ TEST_F(up, close_ends_a_queued_request)
 }
 
 /*
+ * A timeout's work takes the socket lock to end its request, and close()
+ * ends a queued request under that lock: it must not wait for the work.
+ * Both in one case, so that the debug kernel's lockdep sees the two even
+ * when this case runs alone.  (It once reported a circular dependency
+ * here: close() waited for the timeout work with the socket locked.)
+ */
+TEST_F_TIMEOUT(up, close_after_a_timeout_does_not_wait_for_it, 60)
+{
+	struct tlso_handshake_req r = req(TLSO_ROLE_CLIENT, 100);
+	struct tlso_handshake_req q = req(TLSO_ROLE_CLIENT, 0);
+	int cli2 = -1, srv2 = -1;
+	struct upcall u;
+	long before;
+
+	START_DAEMON(ACT_SIT, 0);
+	EXPECT_ERRNO(hs_start(self->cli, &r), ETIMEDOUT);
+	let_daemon_end(self);
+	EXPECT_EQ(daemon_exit(self), 0);
+
+	ASSERT_OK(upcall_open(&u, 1));
+	ASSERT_OK(tlso_pair(&cli2, &srv2));
+	EXPECT_ERRNO(hs_start(cli2, &q), EINPROGRESS);
+	before = kmod_tlso_stat(TLSO_STAT_CURR_ATTACHED);
+	ASSERT_GE(before, 1);
+	close(cli2);
+	cli2 = -1;
+	EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_CURR_ATTACHED), before - 1);
+	EXPECT_EQ(upcall_accept(&u), -EAGAIN);
+	close_pair(&cli2, &srv2);
+	upcall_close(&u);
+}
+
+/*
  * Once tlsod has taken it, tlsod's descriptor keeps the socket open: the
  * application's close does not end the handshake, tlsod's close does.
  */
