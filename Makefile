@@ -260,7 +260,8 @@ $(TESTLIB): $(call objs,$(TESTLIB_SRCS))
 build/tests/vm/%: $(OBJ)/tests/vm/%.o $(TESTLIB) $(LIB)
 	$(link) $(VM_LIBS)
 
-tests: $(UNIT_TESTS) $(VM_TESTS) $(PROGS)
+# wrap_test runs tlso-wrap, which needs its library.
+tests: $(UNIT_TESTS) $(VM_TESTS) $(PROGS) $(WRAPLIB)
 
 include tests/fuzz/fuzz.mk
 
