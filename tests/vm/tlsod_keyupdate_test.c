@@ -14,7 +14,7 @@
 TENV_FIXTURE(ku)
 
 #define KU_ROUNDS	6	/* "k", "K", "k", ...: three of each */
-#define KU_MANY		2000	/* one way, no reply to each */
+#define KU_MANY		6000	/* one way, no reply to each */
 
 static struct tproc *spawn_s_client(struct tenv *e, int port)
 {
@@ -214,8 +214,10 @@ TEST_F(ku, client_vs_gnutls_key_update)
  * Many KeyUpdates to a tlso client, whose socket keeps NewSessionTickets
  * for tlsod: nothing of a KeyUpdate is kept once it is used.  (Each one
  * once left its 5 bytes in a buffer meant for tickets, found by the debug
- * kernel's kmemleak.)  A leak would add KU_MANY 8-byte objects; the
- * rest of the kernel's come and go by a few hundred meanwhile.
+ * kernel's kmemleak.)  A leak would add KU_MANY 8-byte objects or more
+ * (+6308 on 6.1 before the fix).  The rest of the kernel's come and go
+ * by a slab of 512 at times (up to +697 seen with the fix, which is why
+ * 2000 KeyUpdates and a quarter of them as the limit once flaked).
  */
 TEST_F(ku, client_key_updates_keep_no_memory)
 {
@@ -239,7 +241,7 @@ TEST_F(ku, client_key_updates_keep_no_memory)
 	 * kmemleak scan is the check.
 	 */
 	if (access("/sys/kernel/debug/kmemleak", F_OK))
-		EXPECT_LT(after - before, KU_MANY / 4);
+		EXPECT_LT(after - before, KU_MANY / 2);
 	EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_TICKET_UP), up0);
 	EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_TICKET_DROP), drop0);
 }
