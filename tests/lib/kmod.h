@@ -200,12 +200,7 @@ static inline bool kmod_dmesg_has(const char *text)
 	return system(cmd) == 0;
 }
 
-/*
- * Objects in use in the kernel's kmalloc caches of size bytes (kmalloc-8,
- * and kmalloc-rnd-NN-8 or kmalloc-cg-8 where the kernel has them), or -1
- * when it shows none.  Each cache is shrunk first: that hands the objects
- * kept free per CPU back, which "objects" would otherwise count as used.
- */
+/* One reading of kmod_kmalloc_in_use(): the caches matching pat, summed. */
 static inline long kmod_kmalloc_sample(const char *pat)
 {
 	char path[PATH_MAX], buf[256];
@@ -232,6 +227,10 @@ fail:
 }
 
 /*
+ * Objects in use in the kernel's kmalloc caches of size bytes (kmalloc-8,
+ * and kmalloc-rnd-NN-8 or kmalloc-cg-8 where the kernel has them), or -1
+ * when it shows none.  Each cache is shrunk first: that hands the objects
+ * kept free per CPU back, which "objects" would otherwise count as used.
  * Anything the rest of the kernel allocates between a shrink and the read
  * takes a whole slab per CPU again, and a slab of 8-byte objects counts
  * as 512 in use: the least of a few samples leaves out what was only
@@ -253,7 +252,8 @@ static inline long kmod_kmalloc_in_use(unsigned int size)
 			return -1;
 		if (least < 0 || n < least)
 			least = n;
-		usleep(20 * 1000);
+		if (i + 1 < KMOD_SLAB_SAMPLES)
+			usleep(20 * 1000);
 	}
 	return least;
 }

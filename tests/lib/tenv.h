@@ -70,6 +70,13 @@
 
 /* Handshakes against a working peer: generous, the CPU is emulated. */
 #define TENV_HS_MS	30000
+/*
+ * How long a server may take to listen.  Only a slow start waits it out
+ * (one that dies, say on a port taken meanwhile, is retried at once):
+ * on the debug lane's kernel, under TCG, python3 -m http.server needs
+ * 28 s, 18 of them importing its modules.
+ */
+#define TENV_SERVER_UP_MS	60000
 
 /* ---- the clock (tenv_clock.c) ---- */
 

@@ -14,14 +14,6 @@ const struct tver tver_tls13 = {
 	TLS_1_3_VERSION, "-tls1_3", "NORMAL:-VERS-ALL:+VERS-TLS1.3", "1.3",
 };
 
-/*
- * How long a server may take to listen.  Only a slow start waits it out
- * (one that dies, say on a port taken meanwhile, is retried at once):
- * on the debug lane's kernel, under TCG, python3 -m http.server needs
- * 28 s, 18 of them importing its modules.
- */
-#define TENV_SERVER_UP_MS	60000
-
 struct tproc *tenv_spawn_server(struct tenv *e, const char *name,
 				const char *const argv[], char *portbuf,
 				int *port)

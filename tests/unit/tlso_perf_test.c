@@ -330,7 +330,7 @@ static struct tproc *perf_server(struct tenv *e, char *port,
 		ASSERT_GT(n, 0);
 		snprintf(port, 8, "%d", n);
 		p = perf_start(e, "server", head, a);
-		if (tenv_wait_listen(p, n, 20000))
+		if (tenv_wait_listen(p, n, TENV_SERVER_UP_MS))
 			return p;
 		TH_LOG("the server is not listening on %s: %s", port,
 		       tenv_status_str(tproc_wait(p, 0), buf, sizeof(buf)));

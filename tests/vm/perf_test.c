@@ -67,7 +67,7 @@ static struct tproc *start_server(struct tenv *e, const char **argv,
 	for (tries = 0;; tries++) {
 		snprintf(port, 16, "%d", tenv_free_port());
 		srv = tenv_spawn(e, "server", false, argv);
-		if (tenv_wait_listen(srv, atoi(port), 30000))
+		if (tenv_wait_listen(srv, atoi(port), TENV_SERVER_UP_MS))
 			return srv;
 		tenv_show(srv);
 		tproc_kill(srv);

@@ -684,7 +684,7 @@ static int node_exporter(struct tenv *e, const char *dir)
 		snprintf(listen, sizeof(listen),
 			 "--web.listen-address=127.0.0.1:%d", port);
 		p = tenv_spawn(e, "node_exporter", false, argv);
-		if (tenv_wait_listen(p, port, 20000))
+		if (tenv_wait_listen(p, port, TENV_SERVER_UP_MS))
 			return port;
 		tenv_show(p);
 		tproc_kill(p);
