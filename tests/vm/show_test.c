@@ -721,9 +721,15 @@ TEST_F(stats, handshakes_counted_and_served_by_node_exporter)
 				  NULL, NULL);
 	EXPECT_ERRNO(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost",
 			      TENV_HS_MS), EACCES);
+	/*
+	 * A worker reports its outcome before it says it is idle, and the
+	 * file may be written between the two: wait for both.
+	 */
 	end = tenv_now() + 10;
-	while (!tenv_file_has(self->path, "tlsod_handshake_seconds_count 3\n",
-			      0) && tenv_now() < end)
+	while (!(tenv_file_has(self->path, "tlsod_handshake_seconds_count 3\n",
+			       0) &&
+		 tenv_file_has(self->path, "tlsod_workers_busy 0\n", 0)) &&
+	       tenv_now() < end)
 		tenv_msleep(100);
 	tenv_show_file("tlsod's statistics", self->path);
 
