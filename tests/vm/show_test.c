@@ -703,7 +703,6 @@ TEST_F(stats, handshakes_counted_and_served_by_node_exporter)
 	char *out = malloc(OUT_SIZE), want[128], textdir[300];
 	struct tproc *srv;
 	int i, fd, port, lfd;
-	double end;
 
 	ASSERT_TRUE(out != NULL);
 	TENV_NEED("prometheus-node-exporter");
@@ -725,12 +724,10 @@ TEST_F(stats, handshakes_counted_and_served_by_node_exporter)
 	 * A worker reports its outcome before it says it is idle, and the
 	 * file may be written between the two: wait for both.
 	 */
-	end = tenv_now() + 10;
-	while (!(tenv_file_has(self->path, "tlsod_handshake_seconds_count 3\n",
-			       0) &&
-		 tenv_file_has(self->path, "tlsod_workers_busy 0\n", 0)) &&
-	       tenv_now() < end)
-		tenv_msleep(100);
+	if (tenv_wait_file_has(self->path, "tlsod_handshake_seconds_count 3\n",
+			       0, 10000))
+		tenv_wait_file_has(self->path, "tlsod_workers_busy 0\n", 0,
+				   10000);
 	tenv_show_file("tlsod's statistics", self->path);
 
 	EXPECT_EQ(tenv_capture(out, OUT_SIZE, TLSOCTL " stats -p --tlsod %s",
@@ -751,11 +748,8 @@ TEST_F(stats, handshakes_counted_and_served_by_node_exporter)
 	ASSERT_OK(tenv_set_nonblock(fd, true));
 	EXPECT_ERRNO(hs_start(fd, TLSO_ROLE_CLIENT, "", "localhost", 120000),
 		     EINPROGRESS);
-	end = tenv_now() + 10;
-	while (!tenv_file_has(self->path, "tlsod_workers_busy 1\n", 0) &&
-	       tenv_now() < end)
-		tenv_msleep(100);
-	EXPECT_TRUE(tenv_file_has(self->path, "tlsod_workers_busy 1\n", 0));
+	EXPECT_TRUE(tenv_wait_file_has(self->path, "tlsod_workers_busy 1\n",
+				       0, 10000));
 
 	/* node_exporter's textfile collector, as an administrator sets it up */
 	snprintf(textdir, sizeof(textdir), "%s/textfile", e->dir);
