@@ -269,13 +269,17 @@ include tests/fuzz/fuzz.mk
 # links under build/KVER so that both kernels' objects can coexist.
 # MODULES_KDIR: another kernel tree than /lib/modules/KVER/build, as
 # for the debug kernel (scripts/check-debug).
+# The sources only: a link to the tlso.mod.c of an in-tree build (make
+# all) would have kbuild write this kernel's vermagic through it, into
+# the other build's module.
+module_sources = $(filter-out %.mod.c,$(wildcard $(addprefix $(CURDIR)/,$(1))))
 build/modules/%: KDIR_OF = $(or $(MODULES_KDIR),/lib/modules/$*/build)
 build/modules/%: FORCE
 	@test -d $(KDIR_OF) || { echo "no headers for $*"; exit 1; }
 	@rm -rf $@ && mkdir -p $@/kmod $@/tests/kmod
 	@ln -s $(CURDIR)/Kbuild $@/Kbuild
-	@ln -s $(CURDIR)/kmod/Kbuild $(CURDIR)/kmod/include $(wildcard $(CURDIR)/kmod/*.[ch]) $@/kmod/
-	@ln -s $(CURDIR)/tests/kmod/Kbuild $(wildcard $(CURDIR)/tests/kmod/*.c) $@/tests/kmod/
+	@ln -s $(CURDIR)/kmod/Kbuild $(CURDIR)/kmod/include $(call module_sources,kmod/*.[ch]) $@/kmod/
+	@ln -s $(CURDIR)/tests/kmod/Kbuild $(call module_sources,tests/kmod/*.c) $@/tests/kmod/
 	$(call msg,KBUILD,$*)
 	$(Q)$(MAKE) -C $(KDIR_OF) M=$(CURDIR)/$@ TLSO_TEST_MODULES=m \
 		$(if $(wildcard $(KDIR_OF)/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=) \
