@@ -387,7 +387,18 @@ struct tver {
 
 extern const struct tver tver_tls12, tver_tls13;
 
-/* Start a server whose argv holds portbuf; retried on another port. */
+/*
+ * A server on a free port: portbuf, which argv holds, gets the port
+ * through fmt (one %d) before each start; one that is not listening
+ * within TENV_SERVER_UP_MS is shown, killed and started again on
+ * another, TENV_SERVER_TRIES times in all.  The port in *port.
+ */
+#define TENV_SERVER_TRIES	3
+struct tproc *tenv_spawn_listener(struct tenv *e, const char *name,
+				  bool pipe_in, const char *const argv[],
+				  char *portbuf, size_t size, const char *fmt,
+				  int *port);
+/* The same for a server whose argv has the port alone, stdin a pipe. */
 struct tproc *tenv_spawn_server(struct tenv *e, const char *name,
 				const char *const argv[], char *portbuf,
 				int *port);

@@ -14,25 +14,37 @@ const struct tver tver_tls13 = {
 	TLS_1_3_VERSION, "-tls1_3", "NORMAL:-VERS-ALL:+VERS-TLS1.3", "1.3",
 };
 
+struct tproc *tenv_spawn_listener(struct tenv *e, const char *name,
+				  bool pipe_in, const char *const argv[],
+				  char *portbuf, size_t size, const char *fmt,
+				  int *port)
+{
+	struct tproc *p;
+	char st[64];
+	int i;
+
+	for (i = 0; i < TENV_SERVER_TRIES; i++) {
+		*port = tenv_free_port();
+		TCASE_ASSERT(*port > 0);
+		TCASE_ASSERT(snprintf(portbuf, size, fmt, *port) < (int)size);
+		p = tenv_spawn(e, name, pipe_in, argv);
+		if (tenv_wait_listen(p, *port, TENV_SERVER_UP_MS))
+			return p;
+		tcase_log("%s is not listening on port %d: %s", name, *port,
+			  tenv_status_str(tproc_wait(p, 0), st, sizeof(st)));
+		tenv_show(p);
+		tproc_kill(p);
+	}
+	TCASE_ASSERT(!"the server came up on one of TENV_SERVER_TRIES ports");
+	return NULL;
+}
+
 struct tproc *tenv_spawn_server(struct tenv *e, const char *name,
 				const char *const argv[], char *portbuf,
 				int *port)
 {
-	struct tproc *p;
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		*port = tenv_free_port();
-		TCASE_ASSERT(*port > 0);
-		snprintf(portbuf, 16, "%d", *port);
-		p = tenv_spawn(e, name, true, argv);
-		if (tenv_wait_listen(p, *port, TENV_SERVER_UP_MS))
-			return p;
-		tenv_show(p);
-		tproc_kill(p);
-	}
-	TCASE_ASSERT(!"the server did not come up on any of 3 ports");
-	return NULL;
+	return tenv_spawn_listener(e, name, true, argv, portbuf, 16, "%d",
+				   port);
 }
 
 /* openssl s_server -quiet: stdin goes to the client, what it gets to stdout. */

@@ -321,24 +321,12 @@ static struct tproc *perf_server(struct tenv *e, char *port,
 				 const char *const a[])
 {
 	const char *head[] = { "-s", "-p", port, NULL };
-	struct tproc *p;
-	char buf[64];
-	int i, n;
+	const char *argv[64] = { perf_bin() };
+	int n;
 
-	for (i = 0; i < 3; i++) {
-		n = tenv_free_port();
-		ASSERT_GT(n, 0);
-		snprintf(port, 8, "%d", n);
-		p = perf_start(e, "server", head, a);
-		if (tenv_wait_listen(p, n, TENV_SERVER_UP_MS))
-			return p;
-		TH_LOG("the server is not listening on %s: %s", port,
-		       tenv_status_str(tproc_wait(p, 0), buf, sizeof(buf)));
-		tenv_show(p);
-		tproc_kill(p);
-	}
-	ASSERT_TRUE(!"tlso-perf -s came up on one of 3 ports");
-	return NULL;
+	args_cat(argv + 1, 63, head, a);
+	return tenv_spawn_listener(e, "server", false, argv, port, 8, "%d",
+				   &n);
 }
 
 static struct tproc *perf_client(struct tenv *e, const char *name,

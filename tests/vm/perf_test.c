@@ -61,18 +61,10 @@ static const char jq_defs[] =
 static struct tproc *start_server(struct tenv *e, const char **argv,
 				  char *port)
 {
-	struct tproc *srv;
-	int tries;
+	int n;
 
-	for (tries = 0;; tries++) {
-		snprintf(port, 16, "%d", tenv_free_port());
-		srv = tenv_spawn(e, "server", false, argv);
-		if (tenv_wait_listen(srv, atoi(port), TENV_SERVER_UP_MS))
-			return srv;
-		tenv_show(srv);
-		tproc_kill(srv);
-		ASSERT_LT(tries, 2);
-	}
+	return tenv_spawn_listener(e, "server", false, argv, port, 16, "%d",
+				   &n);
 }
 
 /* Run r: the exits, and the JSON or the message, as r says. */

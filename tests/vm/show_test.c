@@ -674,22 +674,14 @@ static int node_exporter(struct tenv *e, const char *dir)
 		"--collector.disable-defaults", "--collector.textfile",
 		textdir, NULL,
 	};
-	struct tproc *p;
-	int i, port;
+	int port;
 
 	snprintf(textdir, sizeof(textdir),
 		 "--collector.textfile.directory=%s", dir);
-	for (i = 0; i < 3; i++) {
-		port = tenv_free_port();
-		snprintf(listen, sizeof(listen),
-			 "--web.listen-address=127.0.0.1:%d", port);
-		p = tenv_spawn(e, "node_exporter", false, argv);
-		if (tenv_wait_listen(p, port, TENV_SERVER_UP_MS))
-			return port;
-		tenv_show(p);
-		tproc_kill(p);
-	}
-	return -1;
+	tenv_spawn_listener(e, "node_exporter", false, argv, listen,
+			    sizeof(listen), "--web.listen-address=127.0.0.1:%d",
+			    &port);
+	return port;
 }
 
 /*
