@@ -21,12 +21,13 @@ struct tproc *tenv_spawn_listener(struct tenv *e, const char *name,
 {
 	struct tproc *p;
 	char st[64];
-	int i;
+	int i, n;
 
 	for (i = 0; i < TENV_SERVER_TRIES; i++) {
 		*port = tenv_free_port();
 		TCASE_ASSERT(*port > 0);
-		TCASE_ASSERT(snprintf(portbuf, size, fmt, *port) < (int)size);
+		n = snprintf(portbuf, size, fmt, *port);
+		TCASE_ASSERT(n > 0 && (size_t)n < size);
 		p = tenv_spawn(e, name, pipe_in, argv);
 		if (tenv_wait_listen(p, *port, TENV_SERVER_UP_MS))
 			return p;
