@@ -6,7 +6,7 @@
  * (TLS 1.3 tickets come up from the kernel), each ticket once; the
  * kernel's bound on the tickets it passes up; a tlso server's tickets
  * resume gnutls-cli and openssl s_client, on a worker other than the
- * one that issued them.
+ * one that issued them, and go only to a client that can resume.
  */
 #include "tlsod_env.h"
 
@@ -269,6 +269,51 @@ TEST_F(resume, server_resumes_openssl_s_client)
 		tproc_close_stdin(cli);
 		EXPECT_EXIT(cli, 0, TENV_HS_MS);
 		EXPECT_EQ(tenv_file_has(cli->out, "Reused, TLS", 0), round == 1);
+	}
+}
+
+/*
+ * A tlso server sends its TLS 1.3 tickets only to a client that can
+ * resume with them (RFC 8446 4.2.9): none to a client whose profile has
+ * session_tickets = no, which offers no psk_key_exchange_modes (GnuTLS
+ * would send two all the same), and two to one with tickets on.  The
+ * client's module counts what came: dropped, or passed up to tlsod.
+ */
+TEST_F(resume, server_sends_tickets_only_to_a_client_that_can_resume)
+{
+	static const char *const profile[] = { "no_tickets", "" };
+	struct tenv *e = &self->e;
+	char ca[PATH_MAX], extra[PATH_MAX + 64];
+	int lfd, port, cfd, sfd, i;
+	long up0, drop0;
+
+	if (variant->v->version != TLS_1_3_VERSION)
+		SKIP("TLS 1.2 tickets come within the handshake");
+	tenv_pki(e, ca, sizeof(ca), PKI_CA, "pem");
+	snprintf(extra, sizeof(extra),
+		 "\n[no_tickets]\ntrust_store = %s\nsession_tickets = no\n",
+		 ca);
+	tenv_reload_conf(e, extra);
+	lfd = tenv_listen(e, &port);
+	for (i = 0; i < 2; i++) {
+		TH_LOG("client profile '%s'", profile[i]);
+		up0 = kmod_tlso_stat(TLSO_STAT_TICKET_UP);
+		drop0 = kmod_tlso_stat(TLSO_STAT_TICKET_DROP);
+		cfd = tenv_tlso_client(e, port);
+		ASSERT_OK(tenv_set_nonblock(cfd, true));
+		ASSERT_ERRNO(hs_start(cfd, TLSO_ROLE_CLIENT, profile[i],
+				      "localhost", TENV_HS_MS), EINPROGRESS);
+		sfd = server_accept(e, lfd, variant->v, false);
+		ASSERT_EQ(hs_wait(cfd, TENV_HS_MS), TLSO_HS_DONE);
+		ASSERT_OK(tenv_set_nonblock(cfd, false));
+		/* after the tickets on the wire: read, they have been seen */
+		ASSERT_OK(tlso_write_all(sfd, "x\n", 2));
+		EXPECT_READ(cfd, "x\n");
+		EXPECT_EQ(wait_stat(TLSO_STAT_TICKET_UP, up0 + 2 * i),
+			  up0 + 2 * i);
+		EXPECT_EQ(kmod_tlso_stat(TLSO_STAT_TICKET_DROP), drop0);
+		tenv_close(e, cfd);
+		tenv_close(e, sfd);
 	}
 }
 

@@ -38,6 +38,12 @@
 
 /* A worker that outlives its handshake timeout by this much is stuck. */
 #define TLSOD_ALARM_SLACK_S	15
+/*
+ * TLS 1.3 tickets a server sends after its handshake, as many as GnuTLS
+ * sends by itself: with one, a client that reconnects at once may find
+ * it not yet cached and make a full handshake (the bench saw 1 in 60).
+ */
+#define TLSOD_TICKETS_SENT	2
 
 struct hs {
 	const struct tlsod_profile *p;
@@ -58,6 +64,7 @@ struct hs {
 	unsigned char server_secret[TLSO_SECRET_MAX];
 	size_t client_len, server_len;
 	uint32_t peer_record_limit;	/* RFC 8449, from the peer's hello */
+	bool psk_modes;		/* the ClientHello had psk_key_exchange_modes */
 	struct tlsod_peer_key peer_key;	/* a client's, with tickets on */
 };
 
@@ -400,13 +407,17 @@ static void hand_secrets(struct hs *h)
 
 /* The record_size_limit extension (RFC 8449), 2 bytes of limit. */
 #define EXT_RECORD_SIZE_LIMIT	28
+/* psk_key_exchange_modes (RFC 8446 4.2.9), only ever in a ClientHello */
+#define EXT_PSK_KE_MODES	45
 
-static int record_limit_ext(void *ctx, unsigned int tls_id,
-			    const unsigned char *data, unsigned int size)
+static int hello_ext(void *ctx, unsigned int tls_id,
+		     const unsigned char *data, unsigned int size)
 {
 	struct hs *h = ctx;
 	unsigned int v;
 
+	if (tls_id == EXT_PSK_KE_MODES && h->server)
+		h->psk_modes = true;
 	if (tls_id != EXT_RECORD_SIZE_LIMIT || size != 2)
 		return 0;
 	v = data[0] << 8 | data[1];
@@ -433,7 +444,7 @@ static void peer_record_limit(struct hs *h, unsigned int htype,
 	switch (htype) {
 	case GNUTLS_HANDSHAKE_CLIENT_HELLO:
 		if (h->server)
-			gnutls_ext_raw_parse(h, record_limit_ext, msg,
+			gnutls_ext_raw_parse(h, hello_ext, msg,
 					     GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
 		return;
 	case GNUTLS_HANDSHAKE_SERVER_HELLO:
@@ -452,7 +463,7 @@ static void peer_record_limit(struct hs *h, unsigned int htype,
 	default:
 		return;
 	}
-	gnutls_ext_raw_parse(h, record_limit_ext, &ext, 0);
+	gnutls_ext_raw_parse(h, hello_ext, &ext, 0);
 }
 
 /*
@@ -472,10 +483,13 @@ static int hs_hook(gnutls_session_t s, unsigned int htype, unsigned int when,
 
 static int session_init(struct hs *h)
 {
+	unsigned int flags = h->server ? GNUTLS_SERVER : GNUTLS_CLIENT;
 	int ret;
 
-	ret = gnutls_init(&h->s, (h->server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
-			  GNUTLS_NO_SIGNAL);
+	/* A server's TLS 1.3 tickets go out after its handshake, if asked. */
+	if (h->server && h->p->session_tickets)
+		flags |= GNUTLS_NO_AUTO_SEND_TICKET;
+	ret = gnutls_init(&h->s, flags | GNUTLS_NO_SIGNAL);
 	if (ret < 0)
 		goto err;
 	gnutls_session_set_ptr(h->s, h);
@@ -487,7 +501,6 @@ static int session_init(struct hs *h)
 		return -1;
 	if (ret < 0)
 		goto err;
-	/* A TLS 1.3 server's tickets go out before its handshake ends. */
 	if (h->server && h->p->session_tickets) {
 		ret = gnutls_session_ticket_enable_server(h->s,
 							  &h->p->ticket_key);
@@ -555,6 +568,30 @@ static int wait_io(struct hs *h, int64_t deadline)
 	}
 }
 
+/*
+ * A TLS 1.3 server's tickets, still under the handshake's TCP_NODELAY
+ * and before the sequence numbers go to the kernel: only to a client
+ * that offered psk_key_exchange_modes, since it can resume with no
+ * other (RFC 8446 4.2.9; GnuTLS by itself sends them to any client).
+ */
+static int send_tickets(struct hs *h, int64_t deadline)
+{
+	int ret;
+
+	if (!h->server || !h->p->session_tickets || !h->psk_modes ||
+	    gnutls_protocol_get_version(h->s) != GNUTLS_TLS1_3)
+		return 0;
+	for (;;) {
+		errno = 0;
+		ret = gnutls_session_ticket_send(h->s, TLSOD_TICKETS_SENT, 0);
+		h->sys_errno = errno;
+		if (ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED)
+			return ret;
+		if (ret == GNUTLS_E_AGAIN && wait_io(h, deadline))
+			return GNUTLS_E_TIMEDOUT;
+	}
+}
+
 static int run_handshake(struct hs *h, unsigned int timeout_ms)
 {
 	int64_t deadline = tlsod_now_ms() + timeout_ms;
@@ -566,7 +603,7 @@ static int run_handshake(struct hs *h, unsigned int timeout_ms)
 		ret = gnutls_handshake(h->s);
 		h->sys_errno = errno;
 		if (ret == 0)
-			return 0;
+			return send_tickets(h, deadline);
 		if (ret == GNUTLS_E_AGAIN) {
 			if (wait_io(h, deadline))
 				return GNUTLS_E_TIMEDOUT;
