@@ -429,14 +429,15 @@ static int hello_ext(void *ctx, unsigned int tls_id,
 }
 
 /*
- * The peer's record_size_limit, which GnuTLS keeps to itself: from the
+ * What the peer's hello says that GnuTLS keeps to itself: a client's
+ * psk_key_exchange_modes, and the peer's record_size_limit, from the
  * ClientHello a server answers (GnuTLS's answer always has one too),
  * from the TLS 1.3 EncryptedExtensions or the TLS 1.2 ServerHello a
  * client reads.  The extensions of a ServerHello follow its version,
  * random, session id, suite and compression.
  */
-static void peer_record_limit(struct hs *h, unsigned int htype,
-			      const gnutls_datum_t *msg)
+static void peer_hello(struct hs *h, unsigned int htype,
+		       const gnutls_datum_t *msg)
 {
 	gnutls_datum_t ext = *msg;
 	unsigned int skip;
@@ -468,7 +469,7 @@ static void peer_record_limit(struct hs *h, unsigned int htype,
 
 /*
  * Every handshake message passes here, as GnuTLS has one hook a session:
- * the peer's hello for its record_size_limit, and all to --trace.
+ * the peer's hello for what GnuTLS does not tell, and all to --trace.
  */
 static int hs_hook(gnutls_session_t s, unsigned int htype, unsigned int when,
 		   unsigned int incoming, const gnutls_datum_t *msg)
@@ -476,7 +477,7 @@ static int hs_hook(gnutls_session_t s, unsigned int htype, unsigned int when,
 	struct hs *h = gnutls_session_get_ptr(s);
 
 	if (incoming && when == GNUTLS_HOOK_PRE && msg)
-		peer_record_limit(h, htype, msg);
+		peer_hello(h, htype, msg);
 	return tlsod_opts.trace ? tlsod_trace_message(s, htype, when,
 						      incoming, msg) : 0;
 }
