@@ -20,15 +20,43 @@ static void unload_all(void)
 		kmod_unload_wait("tlso", 5000);
 }
 
+/*
+ * A closed socket pins the module until TCP destroys it (as any ULP's
+ * does).  With its peer still open that can take tcp_fin_timeout, 60 s
+ * by default: when the ACK of our FIN comes while the socket is owned,
+ * or with the peer's FIN, TCP keeps it in FIN_WAIT2 on that timer
+ * (tcp_rcv_state_process(), its "Bad case").  A CI run on 6.12 once
+ * waited 5 s in vain here.  The tests set it to FIN_TIMEOUT_S, well
+ * within their wait, and put it back after.
+ */
+#define FIN_TIMEOUT_PATH	"/proc/sys/net/ipv4/tcp_fin_timeout"
+#define FIN_TIMEOUT_S		"1"
+
 FIXTURE(mod) {
 	int cli, srv;
+	char fin_timeout[16];
 };
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
 
 FIXTURE_SETUP(mod)
 {
 	self->cli = self->srv = -1;
 	unload_all();
 	ASSERT_FALSE(kmod_loaded("tlso"));
+	ASSERT_EQ(kmod_read_file(FIN_TIMEOUT_PATH, self->fin_timeout,
+				 sizeof(self->fin_timeout)), 0);
+	ASSERT_EQ(write_file(FIN_TIMEOUT_PATH, FIN_TIMEOUT_S), 0);
 }
 
 FIXTURE_TEARDOWN(mod)
@@ -38,6 +66,8 @@ FIXTURE_TEARDOWN(mod)
 	if (self->srv >= 0)
 		close(self->srv);
 	unload_all();
+	if (self->fin_timeout[0])
+		write_file(FIN_TIMEOUT_PATH, self->fin_timeout);
 }
 
 TEST_F(mod, load_registers_ulp_and_unload_removes_it)
