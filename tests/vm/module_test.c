@@ -37,18 +37,6 @@ FIXTURE(mod) {
 	char fin_timeout[16];
 };
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 FIXTURE_SETUP(mod)
 {
 	self->cli = self->srv = -1;
@@ -56,7 +44,7 @@ FIXTURE_SETUP(mod)
 	ASSERT_FALSE(kmod_loaded("tlso"));
 	ASSERT_EQ(kmod_read_file(FIN_TIMEOUT_PATH, self->fin_timeout,
 				 sizeof(self->fin_timeout)), 0);
-	ASSERT_EQ(write_file(FIN_TIMEOUT_PATH, FIN_TIMEOUT_S), 0);
+	ASSERT_EQ(kmod_write_file(FIN_TIMEOUT_PATH, FIN_TIMEOUT_S), 0);
 }
 
 FIXTURE_TEARDOWN(mod)
@@ -67,7 +55,7 @@ FIXTURE_TEARDOWN(mod)
 		close(self->srv);
 	unload_all();
 	if (self->fin_timeout[0])
-		write_file(FIN_TIMEOUT_PATH, self->fin_timeout);
+		kmod_write_file(FIN_TIMEOUT_PATH, self->fin_timeout);
 }
 
 TEST_F(mod, load_registers_ulp_and_unload_removes_it)

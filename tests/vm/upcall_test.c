@@ -1131,20 +1131,6 @@ static void accept_in_child(int fd)
 	_exit(write(fd, &s, sizeof(s)) == sizeof(s) ? 0 : 1);
 }
 
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n = (ssize_t)strlen(text);
-	int ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, text, n) == n;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 /*
  * A container: its own user namespace (root inside is TEST_UID outside)
  * and network namespace, with its own tlsod.  Its root is the daemon
@@ -1253,10 +1239,10 @@ TEST_F(up, accept_maps_who_asked_into_the_daemons_namespaces)
 	ASSERT_EQ(s.err, 0);
 	snprintf(map, sizeof(map), "0 %d 1", TEST_UID);
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
-	EXPECT_OK(write_file(path, map));
+	EXPECT_OK(kmod_write_file(path, map));
 	snprintf(map, sizeof(map), "0 %d 1", TEST_GID);
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
-	EXPECT_OK(write_file(path, map));
+	EXPECT_OK(kmod_write_file(path, map));
 	ASSERT_EQ(write(go[1], "g", 1), 1);
 	ASSERT_EQ(read(res[0], &s, sizeof(s)), (ssize_t)sizeof(s));
 	close(res[0]);
